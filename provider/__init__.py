@@ -1,0 +1,1 @@
+"""Match data from the outside world: the provider interface and its SofaScore client."""

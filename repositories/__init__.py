@@ -1,0 +1,1 @@
+"""Named SQL queries, one module per aggregate; functions take keyword-only arguments."""

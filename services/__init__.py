@@ -1,0 +1,1 @@
+"""The service layer: plain functions that never see a Flask request."""

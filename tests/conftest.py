@@ -1,0 +1,128 @@
+"""Fixtures in the Flask tutorial's style, against a real PostgreSQL.
+
+The server is embedded (pgserver) unless TEST_DATABASE_URL names one. One migrated
+database serves the session; every test starts from empty tables.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import psycopg
+import pytest
+from psycopg import sql
+from psycopg.rows import dict_row
+
+from app import create_app
+from config import Settings
+from database.migrations import apply_migrations
+from tests.support import FakeClock, RecordingSleep
+
+TRUNCATE_ALL = """
+select string_agg(format('%I.%I', schemaname, tablename), ', ') as tables
+from pg_tables
+where schemaname = 'public' and tablename <> 'schema_migration'
+"""
+
+
+def _with_database(url: str, name: str) -> str:
+    return psycopg.conninfo.make_conninfo(url, dbname=name)
+
+
+@pytest.fixture(scope="session")
+def server_url(tmp_path_factory) -> str:
+    """A PostgreSQL server's URL (its maintenance database)."""
+    if os.environ.get("TEST_DATABASE_URL"):
+        return os.environ["TEST_DATABASE_URL"]
+    import pgserver
+
+    server = pgserver.get_server(tmp_path_factory.mktemp("pg"), cleanup_mode="delete")
+    return server.get_uri()
+
+
+@pytest.fixture(scope="session")
+def make_database(server_url):
+    """Factory for empty throw-away databases on the test server, dropped at the end."""
+    created: list[str] = []
+
+    def make() -> str:
+        name = f"pipeline_test_{uuid.uuid4().hex[:12]}"
+        with psycopg.connect(server_url, autocommit=True) as conn:
+            conn.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
+        created.append(name)
+        return _with_database(server_url, name)
+
+    yield make
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        for name in created:
+            conn.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))
+
+
+@pytest.fixture(scope="session")
+def database_url(make_database) -> str:
+    """The session's migrated database."""
+    url = make_database()
+    with psycopg.connect(url, autocommit=True, row_factory=dict_row) as conn:
+        apply_migrations(conn)
+    return url
+
+
+@pytest.fixture
+def db(database_url):
+    """An autocommit connection to a database whose tables are empty when the test starts."""
+    with psycopg.connect(database_url, autocommit=True, row_factory=dict_row) as conn:
+        tables = conn.execute(TRUNCATE_ALL).fetchone()["tables"]
+        conn.execute(f"truncate {tables} restart identity cascade")
+        yield conn
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def sleep(clock) -> RecordingSleep:
+    return RecordingSleep(clock)
+
+
+@pytest.fixture
+def settings(database_url) -> Settings:
+    return Settings(
+        database_url=database_url,
+        internal_api_tokens=("test-token", "previous-token"),
+        db_pool_timeout_seconds=2.0,
+    )
+
+
+@pytest.fixture
+def make_app(clock, sleep):
+    """Build apps with given settings; every pool is closed after the test."""
+    apps = []
+
+    def make(settings: Settings, **overrides):
+        config = {"TESTING": True, "SETTINGS": settings, "CLOCK": clock, "SLEEP": sleep, **overrides}
+        application = create_app(config)
+        apps.append(application)
+        return application
+
+    yield make
+    for application in apps:
+        application.extensions["db_pool"].close()
+
+
+@pytest.fixture
+def app(make_app, settings, db):
+    return make_app(settings)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+

@@ -1,0 +1,85 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg.rows import dict_row
+
+from database.migrations import apply_migrations, available_migrations, pending_migrations
+from tests.support import insert
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def schema_fingerprint(conn) -> list:
+    return conn.execute(
+        """
+        select table_name, column_name, data_type, is_nullable, column_default
+        from information_schema.columns where table_schema = 'public'
+        order by table_name, column_name
+        """
+    ).fetchall()
+
+
+def test_running_twice_applies_nothing_the_second_time(make_database):
+    url = make_database()
+    with psycopg.connect(url, autocommit=True, row_factory=dict_row) as conn:
+        first = apply_migrations(conn)
+        shape = schema_fingerprint(conn)
+        second = apply_migrations(conn)
+        assert first == [m.version for m in available_migrations()]
+        assert second == []
+        assert schema_fingerprint(conn) == shape
+        assert pending_migrations(conn) == []
+
+
+def test_two_processes_migrating_at_once_leave_one_schema(make_database):
+    url = make_database()
+    env = {**os.environ, "DATABASE_URL": url}
+    command = [sys.executable, "-m", "flask", "--app", "app", "migrate"]
+    processes = [subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    outputs = [p.communicate(timeout=60) for p in processes]
+    assert [p.returncode for p in processes] == [0, 0], outputs
+    stdout = sorted(out for out, _ in outputs)
+    assert stdout[0].startswith("applied:") and stdout[1].strip() == "nothing to apply"
+    with psycopg.connect(url, autocommit=True, row_factory=dict_row) as conn:
+        versions = conn.execute("select version from schema_migration order by version").fetchall()
+        assert [row["version"] for row in versions] == [m.version for m in available_migrations()]
+
+
+def test_rows_with_only_contract_columns_are_valid(db):
+    tournament = insert(db, "tournament", name="Premier League 25/26", sofascore_unique_tournament_id=17, sofascore_season_id=61627)
+    match = insert(
+        db, "match", tournament_id=tournament["id"], sofascore_event_id=1001, round_number=1,
+        home_team="Arsenal", away_team="Chelsea", start_time="2026-03-01T15:00:00Z",
+    )
+    league = insert(db, "league", name="Office pool")
+    user = insert(db, "app_user", name="Ana")
+    insert(db, "league_participant", league_id=league["id"], user_id=user["id"])
+    insert(db, "prediction", user_id=user["id"], match_id=match["id"], home_score=2, away_score=1)
+    lt = insert(db, "league_tournament", league_id=league["id"], tournament_id=tournament["id"])
+    insert(db, "participant_score", league_tournament_id=lt["id"], user_id=user["id"], points=0,
+           exact_count=0, goal_difference_count=0, outcome_count=0, rank=1)
+    assert match["status"] == "open" and tournament["scoring_result"] == "regular_time"
+    assert (league["points_exact"], league["points_goal_difference"], league["points_outcome"]) == (4, 3, 2)
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "update league_tournament set participants_scores_status = 'stale'",
+        "update match set status = 'finished'",
+        "update tournament set scoring_result = 'golden_goal'",
+        "insert into prediction (user_id, match_id, home_score, away_score) select u.id, m.id, -1, 0 from app_user u, match m",
+    ],
+)
+def test_check_constraints_are_enforced_by_the_database(db, statement):
+    tournament = insert(db, "tournament", name="T", sofascore_unique_tournament_id=1, sofascore_season_id=1)
+    insert(db, "match", tournament_id=tournament["id"], sofascore_event_id=1, round_number=1, home_team="A", away_team="B", start_time="2026-03-01T15:00:00Z")
+    league = insert(db, "league", name="L")
+    insert(db, "app_user", name="U")
+    insert(db, "league_tournament", league_id=league["id"], tournament_id=tournament["id"])
+    with pytest.raises(psycopg.errors.CheckViolation):
+        db.execute(statement)

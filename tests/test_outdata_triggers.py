@@ -1,0 +1,54 @@
+"""Whatever changes a standings table marks it outdata, in the database itself (SPEC §4)."""
+
+import pytest
+
+from tests.support import insert
+
+
+@pytest.fixture
+def world(db):
+    cup = insert(db, "tournament", name="Cup", sofascore_unique_tournament_id=1, sofascore_season_id=1)
+    liga = insert(db, "tournament", name="Liga", sofascore_unique_tournament_id=2, sofascore_season_id=1)
+    office = insert(db, "league", name="Office")
+    family = insert(db, "league", name="Family")
+    rows = {
+        "office_cup": insert(db, "league_tournament", league_id=office["id"], tournament_id=cup["id"]),
+        "office_liga": insert(db, "league_tournament", league_id=office["id"], tournament_id=liga["id"]),
+        "family_cup": insert(db, "league_tournament", league_id=family["id"], tournament_id=cup["id"]),
+    }
+    db.execute("update league_tournament set participants_scores_status = 'up-to-date'")
+    return {"cup": cup, "liga": liga, "office": office, "family": family, "user": insert(db, "app_user", name="Ana"), **rows}
+
+
+def statuses(db) -> dict[int, str]:
+    return {r["id"]: r["participants_scores_status"] for r in db.execute("select id, participants_scores_status from league_tournament")}
+
+
+def test_a_new_league_tournament_starts_outdata(db):
+    tournament = insert(db, "tournament", name="T", sofascore_unique_tournament_id=9, sofascore_season_id=9)
+    league = insert(db, "league", name="L")
+    row = insert(db, "league_tournament", league_id=league["id"], tournament_id=tournament["id"])
+    assert row["participants_scores_status"] == "outdata"
+    assert row["marked_outdata_at"] is not None
+
+
+def test_joining_and_leaving_a_league_marks_all_its_tournaments(db, world):
+    insert(db, "league_participant", league_id=world["office"]["id"], user_id=world["user"]["id"])
+    assert statuses(db) == {world["office_cup"]["id"]: "outdata", world["office_liga"]["id"]: "outdata", world["family_cup"]["id"]: "up-to-date"}
+    db.execute("update league_tournament set participants_scores_status = 'up-to-date'")
+    db.execute("delete from league_participant")
+    assert statuses(db)[world["office_liga"]["id"]] == "outdata"
+    assert statuses(db)[world["family_cup"]["id"]] == "up-to-date"
+
+
+def test_changing_point_values_marks_the_league(db, world):
+    db.execute("update league set name = 'Renamed' where id = %s", (world["office"]["id"],))
+    assert set(statuses(db).values()) == {"up-to-date"}
+    db.execute("update league set points_exact = 5 where id = %s", (world["office"]["id"],))
+    assert statuses(db)[world["office_cup"]["id"]] == "outdata"
+    assert statuses(db)[world["family_cup"]["id"]] == "up-to-date"
+
+
+def test_changing_scoring_result_marks_every_league_following_the_tournament(db, world):
+    db.execute("update tournament set scoring_result = 'after_extra_time' where id = %s", (world["cup"]["id"],))
+    assert statuses(db) == {world["office_cup"]["id"]: "outdata", world["office_liga"]["id"]: "up-to-date", world["family_cup"]["id"]: "outdata"}
