@@ -5,8 +5,14 @@ from __future__ import annotations
 from flask import Blueprint, Flask, current_app, request
 
 from blueprints.auth import reject_unless_authorised
+from blueprints.params import MatchesTickParams, RunsQuery, request_parameters
+from repositories import runs as runs_repo
+from services.dependencies import Dependencies
+from services.matches_tick import run_matches_tick
 
 bp = Blueprint("internal", __name__, url_prefix="/internal")
+
+TRIGGER_HEADER = "X-Tick-Trigger"
 
 
 def init_app(app: Flask) -> None:
@@ -17,3 +23,28 @@ def init_app(app: Flask) -> None:
             settings = current_app.config["SETTINGS"]
             return reject_unless_authorised(request, settings.internal_api_tokens)
         return None
+
+
+def _trigger() -> str:
+    """Railway cron sends `X-Tick-Trigger: cron`; anything else over HTTP is an operator's."""
+    return "cron" if request.headers.get(TRIGGER_HEADER, "").strip().lower() == "cron" else "manual"
+
+
+@bp.post("/tick/matches")
+def tick_matches():
+    params = MatchesTickParams().load(request_parameters(request))
+    return run_matches_tick(Dependencies.from_app(current_app), max_rounds=params.get("max_rounds"),
+                            dry_run=params["dry_run"], trigger=_trigger())
+
+
+@bp.get("/runs")
+def list_runs():
+    query = RunsQuery().load(request.args.to_dict(flat=True))
+    with current_app.extensions["db_pool"].connection() as conn:
+        runs = runs_repo.list_runs(conn, limit=query["limit"], kind=query.get("kind"), outcome=query.get("outcome"))
+    return {"runs": [{**run, "started_at": _iso(run["started_at"]), "finished_at": _iso(run["finished_at"])}
+                     for run in runs]}
+
+
+def _iso(moment):
+    return moment.isoformat() if moment is not None else None

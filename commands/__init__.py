@@ -2,19 +2,11 @@
 
 from __future__ import annotations
 
-import click
-from flask import Flask, current_app
+from flask import Flask
 
-from database.migrations import apply_migrations
-
-
-@click.command("migrate")
-def migrate_command() -> None:
-    """Apply pending migrations from sql/ (idempotent, safe to run concurrently)."""
-    with current_app.extensions["db_pool"].connection() as conn:
-        applied = apply_migrations(conn)
-    click.echo(f"applied: {', '.join(applied)}" if applied else "nothing to apply")
+from commands import maintenance, ticks
 
 
 def init_app(app: Flask) -> None:
-    app.cli.add_command(migrate_command)
+    app.cli.add_command(maintenance.migrate_command)
+    app.cli.add_command(ticks.tick_group)

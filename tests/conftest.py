@@ -126,3 +126,42 @@ def client(app):
 def runner(app):
     return app.test_cli_runner()
 
+
+
+class CapturingTransport:
+    """A Sentry transport that keeps envelopes in memory (no network)."""
+
+    def __init__(self):
+        self.envelopes = []
+
+    def __call__(self, *args, **kwargs):
+        return self
+
+    def items(self):
+        return [item for envelope in self.envelopes for item in envelope.items]
+
+    def errors(self) -> list[dict]:
+        return [item.payload.json for item in self.items() if item.type == "event"]
+
+    def check_ins(self) -> list[dict]:
+        return [item.payload.json for item in self.items() if item.type == "check_in"]
+
+
+@pytest.fixture
+def sentry_events(make_app, settings):
+    """Sentry on, with events captured in memory; switched off again after the test."""
+    import sentry_sdk
+    from sentry_sdk.transport import Transport
+
+    captured = CapturingTransport()
+
+    class _Transport(Transport):
+        def capture_envelope(self, envelope):
+            captured.envelopes.append(envelope)
+
+    from services.monitoring import init_sentry
+
+    init_sentry(settings, transport=_Transport)
+    yield captured
+    sentry_sdk.get_client().close()
+    sentry_sdk.init()

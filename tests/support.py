@@ -51,3 +51,34 @@ def insert(conn: psycopg.Connection, table: str, **values) -> dict:
     return conn.execute(
         f"insert into {table} ({columns}) values ({placeholders}) returning *", values
     ).fetchone()
+
+
+KICKOFF = START - timedelta(hours=3)  # due: past MATCH_RESULT_DELAY_MINUTES at START
+
+
+def seed_tournament(conn: psycopg.Connection, *, utid: int = 17, sid: int = 100, name: str = "Premier League 25/26", **extra) -> dict:
+    return insert(conn, "tournament", name=name, sofascore_unique_tournament_id=utid, sofascore_season_id=sid, **extra)
+
+
+def seed_match(conn: psycopg.Connection, tournament: dict, event_id: int, *, round_number: int = 1,
+               start: datetime = KICKOFF, home: str = "Home", away: str = "Away", **extra) -> dict:
+    return insert(conn, "match", tournament_id=tournament["id"], sofascore_event_id=event_id, round_number=round_number,
+                  home_team=home, away_team=away, start_time=start, **extra)
+
+
+def seed_league(conn: psycopg.Connection, name: str, tournaments: list[dict], *, up_to_date: bool = True, **points) -> tuple[dict, list[dict]]:
+    """A league following the tournaments; its league tournaments start `up-to-date` unless told."""
+    league = insert(conn, "league", name=name, **points)
+    rows = [insert(conn, "league_tournament", league_id=league["id"], tournament_id=t["id"]) for t in tournaments]
+    if up_to_date:
+        conn.execute("update league_tournament set participants_scores_status = 'up-to-date' where league_id = %s", (league["id"],))
+    return league, rows
+
+
+def match_row(conn: psycopg.Connection, event_id: int) -> dict:
+    return conn.execute("select * from match where sofascore_event_id = %s", (event_id,)).fetchone()
+
+
+def lt_statuses(conn: psycopg.Connection) -> dict[int, str]:
+    rows = conn.execute("select id, participants_scores_status from league_tournament order by id")
+    return {row["id"]: row["participants_scores_status"] for row in rows}

@@ -1,0 +1,37 @@
+"""`flask --app app tick matches|scores`: one tick, the endpoint's JSON on stdout.
+
+Exit 0 when the tick ran (failed items included); 1 with a JSON error on stderr when it could not.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any, Callable
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from services.dependencies import Dependencies
+from services.matches_tick import run_matches_tick
+
+
+def _run_and_print(tick: Callable[..., dict[str, Any]], **params: Any) -> None:
+    try:
+        summary = tick(Dependencies.from_app(current_app), trigger="cli", **params)
+    except Exception as exc:
+        click.echo(json.dumps({"error": f"{type(exc).__name__}: {exc}".strip()}), err=True)
+        sys.exit(1)
+    click.echo(json.dumps(summary))
+
+
+tick_group = AppGroup("tick", help="Run one tick now.")
+
+
+@tick_group.command("matches")
+@click.option("--max-rounds", type=click.IntRange(1, 500), default=None, help="rounds this tick may take")
+@click.option("--dry-run", is_flag=True, help="report what would be done; write nothing, call no provider")
+def tick_matches(max_rounds: int | None, dry_run: bool) -> None:
+    """Fetch due rounds and record results."""
+    _run_and_print(run_matches_tick, max_rounds=max_rounds, dry_run=dry_run)

@@ -1,0 +1,54 @@
+"""The queue contract (pg-boss semantics), shared by every implementation.
+
+States: created → active → completed; active → retry (wait) → active …; active → failed.
+A job stuck `active` past its expiry (a killed worker) counts one failed attempt and is
+offered again. Only one non-finished job may exist per (name, singleton_key).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+WAITING_STATES = ("created", "retry")
+FINISHED_STATES = ("completed", "failed")
+
+
+@dataclass(frozen=True)
+class Job:
+    id: str
+    name: str
+    singleton_key: str
+    data: dict[str, Any]
+    state: str
+    retry_count: int
+    retry_limit: int
+    start_after: datetime
+    last_error: str | None
+
+
+class Queue(Protocol):
+    def send(self, name: str, data: dict[str, Any], *, singleton_key: str, retry_limit: int,
+             retry_delay: float = 0, expire_in: float, start_after: datetime | None = None) -> str | None:
+        """Create a job unless one with the same singleton key is unfinished; its id, or None."""
+
+    def fetch(self, name: str, *, singleton_keys: list[str], limit: int) -> list[Job]:
+        """Claim up to `limit` waiting jobs among the keys (skipping those others hold), oldest
+        `start_after` first. A claimed job may still have to wait for its `start_after`."""
+
+    def complete(self, job_id: str, *, transaction: Any = None) -> bool:
+        """Finish an active job; `transaction` joins the caller's database transaction where supported."""
+
+    def fail(self, job_id: str, *, error: str, retry_in: float | None = None, final: bool = False) -> str:
+        """Record a failed attempt: back to `retry` (after `retry_in`, else the job's delay) while
+        attempts remain and not `final`, else `failed`. Returns the new state."""
+
+    def release(self, job_id: str) -> None:
+        """Give an active job back unattempted (the tick ran out of time before it)."""
+
+    def active_keys(self, name: str, *, singleton_keys: list[str]) -> set[str]:
+        """The keys among these whose job is active and unexpired (held by someone)."""
+
+    def get(self, job_id: str) -> Job | None:
+        """A job by id, in any state (for operators and tests)."""

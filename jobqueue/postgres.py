@@ -1,0 +1,134 @@
+"""The PostgreSQL queue: claims with FOR UPDATE SKIP LOCKED, times from the injected clock."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Callable
+
+from psycopg.types.json import Jsonb
+from psycopg_pool import ConnectionPool
+
+from jobqueue.base import Job
+
+SEND = """
+insert into queue_job (name, singleton_key, data, retry_limit, retry_delay, expire_in, start_after, created_at)
+values (%(name)s, %(key)s, %(data)s, %(retry_limit)s, make_interval(secs => %(retry_delay)s::float8),
+        make_interval(secs => %(expire_in)s::float8), %(start_after)s, %(now)s)
+on conflict (name, singleton_key) where state in ('created', 'retry', 'active') do nothing
+returning id
+"""
+
+# A killed worker's job: one failed attempt, then offered again (or failed when out of attempts).
+EXPIRE = """
+update queue_job
+   set state = case when retry_count + 1 > retry_limit then 'failed' else 'retry' end,
+       retry_count = retry_count + 1,
+       start_after = %(now)s,
+       completed_at = case when retry_count + 1 > retry_limit then %(now)s end,
+       last_error = 'expired: the worker holding it stopped before finishing'
+ where name = %(name)s and state = 'active' and expire_at <= %(now)s
+"""
+
+FETCH = """
+with next_jobs as (
+    select id from queue_job
+     where name = %(name)s and state in ('created', 'retry') and singleton_key = any(%(keys)s)
+     order by start_after, id
+     limit %(limit)s
+     for update skip locked
+)
+update queue_job j
+   set state = 'active', started_at = %(now)s, expire_at = %(now)s + j.expire_in
+  from next_jobs
+ where j.id = next_jobs.id
+returning j.*
+"""
+
+COMPLETE = """
+update queue_job set state = 'completed', completed_at = %(now)s
+ where id = %(id)s and state = 'active'
+"""
+
+FAIL = """
+update queue_job
+   set state = case when %(final)s::boolean or retry_count + 1 > retry_limit then 'failed' else 'retry' end,
+       retry_count = retry_count + 1,
+       start_after = %(now)s + coalesce(make_interval(secs => %(retry_in)s::float8), retry_delay),
+       completed_at = case when %(final)s::boolean or retry_count + 1 > retry_limit then %(now)s end,
+       last_error = %(error)s
+ where id = %(id)s and state = 'active'
+returning state
+"""
+
+RELEASE = """
+update queue_job set state = case when retry_count > 0 then 'retry' else 'created' end,
+       started_at = null, expire_at = null
+ where id = %(id)s and state = 'active'
+"""
+
+ACTIVE_KEYS = """
+select singleton_key from queue_job
+ where name = %(name)s and state = 'active' and expire_at > %(now)s and singleton_key = any(%(keys)s)
+"""
+
+GET = "select * from queue_job where id = %(id)s"
+
+
+def _job(row: dict[str, Any]) -> Job:
+    return Job(
+        id=str(row["id"]), name=row["name"], singleton_key=row["singleton_key"], data=row["data"],
+        state=row["state"], retry_count=row["retry_count"], retry_limit=row["retry_limit"],
+        start_after=row["start_after"], last_error=row["last_error"],
+    )
+
+
+class PostgresQueue:
+    """Queue on the app's own database: no extra service, and completion can share a transaction."""
+
+    def __init__(self, pool: ConnectionPool, *, clock: Callable[[], datetime]):
+        self.pool = pool
+        self.clock = clock
+
+    def send(self, name, data, *, singleton_key, retry_limit, retry_delay=0, expire_in, start_after=None):
+        now = self.clock()
+        with self.pool.connection() as conn:
+            row = conn.execute(SEND, {
+                "name": name, "key": singleton_key, "data": Jsonb(data), "retry_limit": retry_limit,
+                "retry_delay": retry_delay, "expire_in": expire_in, "start_after": start_after or now, "now": now,
+            }).fetchone()
+        return str(row["id"]) if row else None
+
+    def fetch(self, name, *, singleton_keys, limit):
+        now = self.clock()
+        with self.pool.connection() as conn, conn.transaction():
+            conn.execute(EXPIRE, {"name": name, "now": now})
+            rows = conn.execute(FETCH, {"name": name, "keys": list(singleton_keys), "limit": limit, "now": now}).fetchall()
+        return sorted((_job(r) for r in rows), key=lambda job: (job.start_after, int(job.id)))
+
+    def complete(self, job_id, *, transaction=None):
+        params = {"id": int(job_id), "now": self.clock()}
+        if transaction is not None:
+            return transaction.execute(COMPLETE, params).rowcount == 1
+        with self.pool.connection() as conn:
+            return conn.execute(COMPLETE, params).rowcount == 1
+
+    def fail(self, job_id, *, error, retry_in=None, final=False):
+        params = {"id": int(job_id), "now": self.clock(), "error": error, "retry_in": retry_in, "final": final}
+        with self.pool.connection() as conn:
+            row = conn.execute(FAIL, params).fetchone()
+        return row["state"] if row else "lost"
+
+    def release(self, job_id):
+        with self.pool.connection() as conn:
+            conn.execute(RELEASE, {"id": int(job_id)})
+
+    def active_keys(self, name, *, singleton_keys):
+        with self.pool.connection() as conn:
+            rows = conn.execute(ACTIVE_KEYS, {"name": name, "keys": list(singleton_keys), "now": self.clock()})
+            return {row["singleton_key"] for row in rows}
+
+    def get(self, job_id):
+        with self.pool.connection() as conn:
+            row = conn.execute(GET, {"id": int(job_id)}).fetchone()
+        return _job(row) if row else None
+

@@ -1,0 +1,185 @@
+"""The same queue contract on Redis: each operation is one atomic Lua script.
+
+Kept to prove the seam: a deployment that outgrows PostgreSQL polling can switch here
+without touching the ticks. Times come from the injected clock as Unix seconds.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from typing import Any, Callable
+
+from jobqueue.base import Job
+
+# KEYS: seq, singletons, waiting, active, job-prefix. ARGV: key, data, retry_limit, retry_delay, expire_in, start_after, now, name
+_SEND = """
+if redis.call('HEXISTS', KEYS[2], ARGV[1]) == 1 then return false end
+local id = tostring(redis.call('INCR', KEYS[1]))
+redis.call('HSET', KEYS[5] .. id, 'id', id, 'singleton_key', ARGV[1], 'data', ARGV[2], 'state', 'created',
+  'retry_count', 0, 'retry_limit', ARGV[3], 'retry_delay', ARGV[4], 'expire_in', ARGV[5],
+  'start_after', ARGV[6], 'created_at', ARGV[7], 'name', ARGV[8])
+redis.call('HSET', KEYS[2], ARGV[1], id)
+redis.call('ZADD', KEYS[3], ARGV[6], id)
+return id
+"""
+
+# KEYS: singletons, waiting, active, job-prefix. ARGV: now, limit, wanted keys (json list)
+_FETCH = """
+local now = tonumber(ARGV[1])
+for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now)) do
+  local job = KEYS[4] .. id
+  local count = tonumber(redis.call('HGET', job, 'retry_count')) + 1
+  redis.call('ZREM', KEYS[3], id)
+  redis.call('HSET', job, 'retry_count', count, 'last_error', 'expired: the worker holding it stopped before finishing')
+  if count > tonumber(redis.call('HGET', job, 'retry_limit')) then
+    redis.call('HSET', job, 'state', 'failed')
+    redis.call('HDEL', KEYS[1], redis.call('HGET', job, 'singleton_key'))
+  else
+    redis.call('HSET', job, 'state', 'retry', 'start_after', now)
+    redis.call('ZADD', KEYS[2], now, id)
+  end
+end
+local wanted = {}
+for _, key in ipairs(cjson.decode(ARGV[3])) do wanted[key] = true end
+local claimed = {}
+for _, id in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
+  if #claimed >= tonumber(ARGV[2]) then break end
+  local job = KEYS[4] .. id
+  if wanted[redis.call('HGET', job, 'singleton_key')] then
+    redis.call('ZREM', KEYS[2], id)
+    local expire_at = now + tonumber(redis.call('HGET', job, 'expire_in'))
+    redis.call('HSET', job, 'state', 'active', 'expire_at', expire_at)
+    redis.call('ZADD', KEYS[3], expire_at, id)
+    table.insert(claimed, id)
+  end
+end
+return claimed
+"""
+
+# KEYS: singletons, active, job. ARGV: none
+_COMPLETE = """
+if redis.call('HGET', KEYS[3], 'state') ~= 'active' then return 0 end
+redis.call('HSET', KEYS[3], 'state', 'completed')
+redis.call('ZREM', KEYS[2], redis.call('HGET', KEYS[3], 'id'))
+redis.call('HDEL', KEYS[1], redis.call('HGET', KEYS[3], 'singleton_key'))
+return 1
+"""
+
+# KEYS: singletons, waiting, active, job. ARGV: now, error, retry_in ('' = job delay), final ('1'/'0')
+_FAIL = """
+if redis.call('HGET', KEYS[4], 'state') ~= 'active' then return 'lost' end
+local id = redis.call('HGET', KEYS[4], 'id')
+local count = tonumber(redis.call('HGET', KEYS[4], 'retry_count')) + 1
+redis.call('ZREM', KEYS[3], id)
+redis.call('HSET', KEYS[4], 'retry_count', count, 'last_error', ARGV[2])
+if ARGV[4] == '1' or count > tonumber(redis.call('HGET', KEYS[4], 'retry_limit')) then
+  redis.call('HSET', KEYS[4], 'state', 'failed')
+  redis.call('HDEL', KEYS[1], redis.call('HGET', KEYS[4], 'singleton_key'))
+  return 'failed'
+end
+local delay = tonumber(ARGV[3]) or tonumber(redis.call('HGET', KEYS[4], 'retry_delay'))
+local start_after = tonumber(ARGV[1]) + delay
+redis.call('HSET', KEYS[4], 'state', 'retry', 'start_after', start_after)
+redis.call('ZADD', KEYS[2], start_after, id)
+return 'retry'
+"""
+
+# KEYS: waiting, active, job
+_RELEASE = """
+if redis.call('HGET', KEYS[3], 'state') ~= 'active' then return 0 end
+local id = redis.call('HGET', KEYS[3], 'id')
+local state = 'created'
+if tonumber(redis.call('HGET', KEYS[3], 'retry_count')) > 0 then state = 'retry' end
+redis.call('HSET', KEYS[3], 'state', state)
+redis.call('ZREM', KEYS[2], id)
+redis.call('ZADD', KEYS[1], redis.call('HGET', KEYS[3], 'start_after'), id)
+return 1
+"""
+
+
+def _timestamp(moment: datetime) -> float:
+    return moment.timestamp()
+
+
+def _text(value: bytes | str | int) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+class RedisQueue:
+    """Queue on Redis; `complete` cannot join a database transaction (at-least-once writes)."""
+
+    def __init__(self, client: Any, *, clock: Callable[[], datetime], prefix: str = "queue"):
+        self.redis = client
+        self.clock = clock
+        self.prefix = prefix
+        self._send = client.register_script(_SEND)
+        self._fetch = client.register_script(_FETCH)
+        self._complete = client.register_script(_COMPLETE)
+        self._fail = client.register_script(_FAIL)
+        self._release = client.register_script(_RELEASE)
+
+    def _keys(self, name: str) -> dict[str, str]:
+        base = f"{self.prefix}:{name}"
+        return {"seq": f"{self.prefix}:seq", "singletons": f"{base}:singletons", "waiting": f"{base}:waiting",
+                "active": f"{base}:active", "job": f"{self.prefix}:job:"}
+
+    def _name_of(self, job_id: str) -> str:
+        return _text(self.redis.hget(f"{self.prefix}:job:{job_id}", "name"))
+
+    def send(self, name, data, *, singleton_key, retry_limit, retry_delay=0, expire_in, start_after=None):
+        k = self._keys(name)
+        now = _timestamp(self.clock())
+        job_id = self._send(
+            keys=[k["seq"], k["singletons"], k["waiting"], k["active"], k["job"]],
+            args=[singleton_key, json.dumps(data), retry_limit, retry_delay, expire_in,
+                  _timestamp(start_after) if start_after else now, now, name],
+        )
+        return None if job_id is None else _text(job_id)
+
+    def fetch(self, name, *, singleton_keys, limit):
+        k = self._keys(name)
+        ids = self._fetch(keys=[k["singletons"], k["waiting"], k["active"], k["job"]],
+                          args=[_timestamp(self.clock()), limit, json.dumps(list(singleton_keys))])
+        return [self.get(_text(job_id)) for job_id in ids]
+
+    def complete(self, job_id, *, transaction=None):
+        k = self._keys(self._name_of(job_id))
+        return self._complete(keys=[k["singletons"], k["active"], f"{k['job']}{job_id}"]) == 1
+
+    def fail(self, job_id, *, error, retry_in=None, final=False):
+        k = self._keys(self._name_of(job_id))
+        state = self._fail(
+            keys=[k["singletons"], k["waiting"], k["active"], f"{k['job']}{job_id}"],
+            args=[_timestamp(self.clock()), error, "" if retry_in is None else retry_in, "1" if final else "0"],
+        )
+        return _text(state)
+
+    def release(self, job_id):
+        k = self._keys(self._name_of(job_id))
+        self._release(keys=[k["waiting"], k["active"], f"{k['job']}{job_id}"])
+
+    def active_keys(self, name, *, singleton_keys):
+        k = self._keys(name)
+        now = _timestamp(self.clock())
+        held = set()
+        for key in singleton_keys:
+            job_id = self.redis.hget(k["singletons"], key)
+            if job_id is None:
+                continue
+            state, expire_at = self.redis.hmget(f"{k['job']}{_text(job_id)}", "state", "expire_at")
+            if state == b"active" and float(expire_at) > now:
+                held.add(key)
+        return held
+
+    def get(self, job_id):
+        raw = self.redis.hgetall(f"{self.prefix}:job:{job_id}")
+        if not raw:
+            return None
+        row = {key.decode(): value.decode() for key, value in raw.items()}
+        return Job(
+            id=row["id"], name=row["name"], singleton_key=row["singleton_key"], data=json.loads(row["data"]),
+            state=row["state"], retry_count=int(row["retry_count"]), retry_limit=int(row["retry_limit"]),
+            start_after=datetime.fromtimestamp(float(row["start_after"]), tz=timezone.utc),
+            last_error=row.get("last_error"),
+        )

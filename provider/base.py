@@ -1,0 +1,55 @@
+"""What the pipeline needs from a match-data provider, independent of SofaScore."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class RoundRef:
+    """Where a round lives at the provider (SPEC §6.2)."""
+
+    unique_tournament_id: int
+    season_id: int
+    round_number: int
+    round_slug: str | None = None
+    round_prefix: str | None = None
+
+
+@dataclass(frozen=True)
+class ProviderEvent:
+    """One match as the provider reports it, already mapped to our statuses (SPEC §6.3)."""
+
+    event_id: int
+    start_time: datetime
+    status: str
+    home_team: str
+    away_team: str
+    round_number: int | None = None
+    round_slug: str | None = None
+    home_score: int | None = None
+    away_score: int | None = None
+    home_score_regular: int | None = None
+    away_score_regular: int | None = None
+    home_penalties: int | None = None
+    away_penalties: int | None = None
+
+
+class ProviderError(Exception):
+    """A failed provider request; `retryable` says whether trying again may help."""
+
+    def __init__(self, message: str, *, retryable: bool, retry_after: float | None = None, status: int | None = None):
+        super().__init__(message)
+        self.retryable = retryable
+        self.retry_after = retry_after
+        self.status = status
+
+
+class MatchDataProvider(Protocol):
+    def fetch_round(self, ref: RoundRef) -> list[ProviderEvent]:
+        """All events of a round; raises ProviderError."""
+
+    def fetch_event(self, event_id: int) -> ProviderEvent:
+        """One event by id; raises ProviderError."""

@@ -1,0 +1,166 @@
+"""Named queries over `match` for the matches tick."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import psycopg
+
+from provider.base import ProviderEvent
+
+# SPEC §6.1 and §6.10: three arms, each served by its own partial index.
+_DUE_MATCHES = """
+    select id, tournament_id, round_number, round_slug, round_prefix, start_time
+      from match
+     where status = 'open' and start_time <= %(open_cutoff)s
+       and (last_checked_at is null or last_checked_at <= %(recheck_cutoff)s)
+    union all
+    select id, tournament_id, round_number, round_slug, round_prefix, start_time
+      from match
+     where status = 'postponed'
+       and (last_checked_at is null or last_checked_at <= %(postponed_cutoff)s)
+    union all
+    select id, tournament_id, round_number, round_slug, round_prefix, start_time
+      from match
+     where settle_check_at <= %(now)s and status = 'ended'
+       and (last_checked_at is null or last_checked_at <= %(recheck_cutoff)s)
+"""
+
+DUE_ROUNDS = f"""
+with due as ({_DUE_MATCHES})
+select due.tournament_id, due.round_number, due.round_slug, due.round_prefix,
+       t.sofascore_unique_tournament_id, t.sofascore_season_id,
+       count(*) as due_matches, min(due.start_time) as first_start
+  from due
+  join tournament t on t.id = due.tournament_id
+ group by due.tournament_id, due.round_number, due.round_slug, due.round_prefix,
+          t.sofascore_unique_tournament_id, t.sofascore_season_id
+ order by first_start, due.tournament_id, due.round_number
+"""
+
+DUE_MATCHES_OF_ROUND = f"""
+with due as ({_DUE_MATCHES})
+select m.id, m.sofascore_event_id
+  from due
+  join match m on m.id = due.id
+ where due.tournament_id = %(tournament_id)s and due.round_number = %(round_number)s
+   and due.round_slug is not distinct from %(round_slug)s
+   and due.round_prefix is not distinct from %(round_prefix)s
+"""
+
+# Writes every known event of a payload; reports which scored outcomes changed (SPEC §6.5).
+APPLY_EVENTS = """
+with incoming as (
+    select *
+      from unnest(%(event_ids)s::bigint[], %(statuses)s::text[], %(start_times)s::timestamptz[],
+                  %(home_scores)s::int[], %(away_scores)s::int[],
+                  %(home_regular)s::int[], %(away_regular)s::int[],
+                  %(home_penalties)s::int[], %(away_penalties)s::int[])
+        as i(sofascore_event_id, status, start_time, home_score, away_score,
+             home_score_regular, away_score_regular, home_penalties, away_penalties)
+),
+previous as (
+    select m.id, m.status, m.home_score, m.away_score, m.home_score_regular, m.away_score_regular
+      from match m join incoming i using (sofascore_event_id)
+),
+updated as (
+    update match m
+       set status = i.status,
+           start_time = i.start_time,
+           home_score = i.home_score, away_score = i.away_score,
+           home_score_regular = i.home_score_regular, away_score_regular = i.away_score_regular,
+           home_penalties = i.home_penalties, away_penalties = i.away_penalties,
+           settle_check_at = case
+               when i.status <> 'ended' or %(settle_minutes)s = 0 then null
+               when m.status <> 'ended' then %(now)s + make_interval(mins => %(settle_minutes)s)
+               when m.settle_check_at <= %(now)s then null   -- this fetch was the late-correction check
+               else m.settle_check_at
+           end
+      from incoming i
+     where m.sofascore_event_id = i.sofascore_event_id
+ returning m.id, m.tournament_id, m.status, m.home_score, m.away_score, m.home_score_regular, m.away_score_regular
+)
+select u.id, u.tournament_id,
+       (p.status <> 'ended' and u.status = 'ended') as became_ended,
+       ((p.status = 'ended' or u.status = 'ended')
+        and (p.status, p.home_score, p.away_score, p.home_score_regular, p.away_score_regular)
+            is distinct from (u.status, u.home_score, u.away_score, u.home_score_regular, u.away_score_regular))
+           as outcome_changed
+  from updated u join previous p using (id)
+"""
+
+MARK_CHECKED = "update match set last_checked_at = %(now)s where id = any(%(ids)s)"
+
+MARK_LEAGUE_TOURNAMENTS_OUTDATA = """
+update league_tournament
+   set participants_scores_status = 'outdata', marked_outdata_at = %(now)s
+ where tournament_id = any(%(tournament_ids)s)
+   and participants_scores_status <> 'outdata'
+"""
+
+
+@dataclass(frozen=True)
+class DuePolicy:
+    """When matches are due (SPEC §3 minutes), turned into cut-off times for one tick."""
+
+    result_delay_minutes: int
+    recheck_minutes: int
+    postponed_recheck_minutes: int
+
+    def params(self, now: datetime) -> dict:
+        return {
+            "now": now,
+            "open_cutoff": now - timedelta(minutes=self.result_delay_minutes),
+            "recheck_cutoff": now - timedelta(minutes=self.recheck_minutes),
+            "postponed_cutoff": now - timedelta(minutes=self.postponed_recheck_minutes),
+        }
+
+
+@dataclass(frozen=True)
+class AppliedEvents:
+    ended_ids: list[int]
+    changed_tournament_ids: list[int]
+
+
+def due_rounds(conn: psycopg.Connection, *, policy: DuePolicy, now: datetime) -> list[dict]:
+    return conn.execute(DUE_ROUNDS, policy.params(now)).fetchall()
+
+
+def due_matches_of_round(conn: psycopg.Connection, *, policy: DuePolicy, now: datetime, tournament_id: int,
+                         round_number: int, round_slug: str | None, round_prefix: str | None) -> list[dict]:
+    params = {**policy.params(now), "tournament_id": tournament_id, "round_number": round_number,
+              "round_slug": round_slug, "round_prefix": round_prefix}
+    return conn.execute(DUE_MATCHES_OF_ROUND, params).fetchall()
+
+
+def apply_events(conn: psycopg.Connection, *, events: list[ProviderEvent], now: datetime, settle_minutes: int) -> AppliedEvents:
+    """Write the events that match known matches (unknown event ids are ignored)."""
+    rows = conn.execute(APPLY_EVENTS, {
+        "event_ids": [e.event_id for e in events],
+        "statuses": [e.status for e in events],
+        "start_times": [e.start_time for e in events],
+        "home_scores": [e.home_score for e in events],
+        "away_scores": [e.away_score for e in events],
+        "home_regular": [e.home_score_regular for e in events],
+        "away_regular": [e.away_score_regular for e in events],
+        "home_penalties": [e.home_penalties for e in events],
+        "away_penalties": [e.away_penalties for e in events],
+        "now": now,
+        "settle_minutes": settle_minutes,
+    }).fetchall()
+    return AppliedEvents(
+        ended_ids=[r["id"] for r in rows if r["became_ended"]],
+        changed_tournament_ids=sorted({r["tournament_id"] for r in rows if r["outcome_changed"]}),
+    )
+
+
+def mark_checked(conn: psycopg.Connection, *, match_ids: list[int], now: datetime) -> int:
+    return conn.execute(MARK_CHECKED, {"ids": match_ids, "now": now}).rowcount
+
+
+def mark_league_tournaments_outdata(conn: psycopg.Connection, *, tournament_ids: list[int], now: datetime) -> int:
+    """Rows that changed to outdata (those already outdata are not counted)."""
+    if not tournament_ids:
+        return 0
+    return conn.execute(MARK_LEAGUE_TOURNAMENTS_OUTDATA, {"tournament_ids": tournament_ids, "now": now}).rowcount

@@ -1,0 +1,42 @@
+"""Named queries over `tick_run`, the run history operators read."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import psycopg
+from psycopg.types.json import Jsonb
+
+START_RUN = """
+insert into tick_run (kind, trigger, started_at) values (%(kind)s, %(trigger)s, %(now)s) returning id
+"""
+FINISH_RUN = """
+update tick_run set finished_at = %(now)s, outcome = %(outcome)s, summary = %(summary)s, errors = %(errors)s
+ where id = %(id)s
+"""
+LIST_RUNS = """
+select id, kind, trigger, started_at, finished_at, outcome, summary, errors
+  from tick_run
+ where (%(kind)s::text is null or kind = %(kind)s)
+   and (%(outcome)s::text is null or outcome = %(outcome)s)
+ order by started_at desc, id desc
+ limit %(limit)s
+"""
+PRUNE_RUNS = "delete from tick_run where started_at < %(before)s and outcome <> 'running'"
+
+
+def start_run(conn: psycopg.Connection, *, kind: str, trigger: str, now: datetime) -> int:
+    return conn.execute(START_RUN, {"kind": kind, "trigger": trigger, "now": now}).fetchone()["id"]
+
+
+def finish_run(conn: psycopg.Connection, *, run_id: int, outcome: str, summary: dict | None, errors: list[dict], now: datetime) -> None:
+    conn.execute(FINISH_RUN, {"id": run_id, "outcome": outcome, "summary": Jsonb(summary) if summary is not None else None,
+                              "errors": Jsonb(errors), "now": now})
+
+
+def list_runs(conn: psycopg.Connection, *, limit: int, kind: str | None = None, outcome: str | None = None) -> list[dict]:
+    return conn.execute(LIST_RUNS, {"limit": limit, "kind": kind, "outcome": outcome}).fetchall()
+
+
+def prune_runs(conn: psycopg.Connection, *, before: datetime) -> int:
+    return conn.execute(PRUNE_RUNS, {"before": before}).rowcount

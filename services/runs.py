@@ -1,0 +1,85 @@
+"""The life of one tick run: its history row, failed items, Sentry check-ins and log lines."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Any, Callable
+
+from psycopg_pool import ConnectionPool
+
+from database.pool import DATABASE_UNAVAILABLE
+from repositories import runs as runs_repo
+from services import monitoring
+from services.structured_log import log_event
+
+
+class TickRun:
+    """Use as a context manager around a tick; a dry run records nothing."""
+
+    def __init__(self, *, pool: ConnectionPool, kind: str, trigger: str, dry_run: bool,
+                 clock: Callable[[], datetime], budget_seconds: float):
+        self.pool = pool
+        self.kind = kind
+        self.trigger = trigger
+        self.dry_run = dry_run
+        self.clock = clock
+        self.budget_seconds = budget_seconds
+        self.run_id: int | None = None
+        self.errors: list[dict[str, Any]] = []
+        self.started_at = clock()
+        self._check_in_id: str | None = None
+
+    @property
+    def _cron(self) -> bool:
+        return self.trigger == "cron" and not self.dry_run
+
+    def __enter__(self) -> "TickRun":
+        if self._cron:
+            self._check_in_id = monitoring.check_in(self.kind, "in_progress", budget_seconds=self.budget_seconds)
+        if not self.dry_run:
+            with self.pool.connection() as conn:
+                self.run_id = runs_repo.start_run(conn, kind=self.kind, trigger=self.trigger, now=self.started_at)
+        return self
+
+    def item_failed(self, item: dict[str, Any], error: str, *, tags: dict[str, Any], fingerprint: list[str]) -> None:
+        """A round, event or league tournament failed for good: history, Sentry, log line."""
+        self.errors.append({**item, "error": error})
+        log_event(f"{self.kind}.item_failed", level=logging.WARNING, run_id=self.run_id, **item, error=error)
+        monitoring.capture_item_failure(error, tags={"tick": self.kind, "run_id": self.run_id, **tags},
+                                        fingerprint=[f"{self.kind}-item-failed", *fingerprint])
+
+    def elapsed_ms(self) -> int:
+        return int((self.clock() - self.started_at) / timedelta(milliseconds=1))
+
+    def finish(self, summary: dict[str, Any]) -> dict[str, Any]:
+        """Record the outcome; returns the summary with run id and duration filled in."""
+        summary = {"tick": self.kind, "run_id": self.run_id, "dry_run": self.dry_run, **summary,
+                   "duration_ms": self.elapsed_ms()}
+        outcome = "partial" if self.errors else "ok"
+        if self.run_id is not None:
+            with self.pool.connection() as conn:
+                runs_repo.finish_run(conn, run_id=self.run_id, outcome=outcome, summary=summary,
+                                     errors=self.errors, now=self.clock())
+        if self._cron:
+            monitoring.check_in(self.kind, "ok" if outcome == "ok" else "error", check_in_id=self._check_in_id,
+                                budget_seconds=self.budget_seconds, duration=summary["duration_ms"] / 1000)
+        log_event(f"{self.kind}.tick", outcome=outcome, trigger=self.trigger, **summary)
+        return summary
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc is None:
+            return
+        message = f"{type(exc).__name__}: {exc}".strip()
+        log_event(f"{self.kind}.tick", level=logging.ERROR, outcome="failed", run_id=self.run_id,
+                  trigger=self.trigger, error=message)
+        if self._cron:
+            monitoring.check_in(self.kind, "error", check_in_id=self._check_in_id, budget_seconds=self.budget_seconds)
+        if self.run_id is None:
+            return
+        try:
+            with self.pool.connection() as conn:
+                runs_repo.finish_run(conn, run_id=self.run_id, outcome="failed", summary=None,
+                                     errors=[*self.errors, {"error": message}], now=self.clock())
+        except DATABASE_UNAVAILABLE:
+            log_event(f"{self.kind}.run_not_recorded", level=logging.ERROR, run_id=self.run_id)

@@ -1,0 +1,128 @@
+"""Contract tests of the job queue, run against every implementation (the seam)."""
+
+import uuid
+from datetime import timedelta
+
+import pytest
+
+from jobqueue.postgres import PostgresQueue
+from jobqueue.redis import RedisQueue
+from tests.support import START
+
+
+@pytest.fixture
+def pg_queue(app, clock):
+    return PostgresQueue(app.extensions["db_pool"], clock=clock)
+
+
+@pytest.fixture
+def redis_queue(clock):
+    redis = pytest.importorskip("redis")
+    client = redis.Redis(host="127.0.0.1", port=6379, socket_connect_timeout=1)
+    try:
+        client.ping()
+    except redis.exceptions.ConnectionError:
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    prefix = f"test-{uuid.uuid4().hex[:8]}"
+    yield RedisQueue(client, clock=clock, prefix=prefix)
+    for key in client.scan_iter(f"{prefix}:*"):
+        client.delete(key)
+
+
+@pytest.fixture(params=["pg", "redis"])
+def queue(request):
+    return request.getfixturevalue(f"{request.param}_queue")
+
+
+def send(queue, key="round-1", **overrides):
+    options = {"retry_limit": 2, "retry_delay": 30, "expire_in": 300, **overrides}
+    return queue.send("round", {"key": key}, singleton_key=key, **options)
+
+
+def test_send_is_singleton_while_unfinished(queue):
+    first = send(queue)
+    assert first is not None
+    assert send(queue) is None
+    [job] = queue.fetch("round", singleton_keys=["round-1"], limit=5)
+    assert send(queue) is None, "an active job still holds the key"
+    assert queue.complete(job.id)
+    assert send(queue) is not None, "a finished job frees the key"
+
+
+def test_fetch_claims_only_wanted_keys_and_never_twice(queue):
+    for key in ("a", "b", "c"):
+        send(queue, key)
+    claimed = queue.fetch("round", singleton_keys=["a", "b"], limit=5)
+    assert sorted(job.singleton_key for job in claimed) == ["a", "b"]
+    assert all(job.state == "active" and job.data == {"key": job.singleton_key} for job in claimed)
+    assert queue.fetch("round", singleton_keys=["a", "b"], limit=5) == []
+    assert queue.active_keys("round", singleton_keys=["a", "b", "c"]) == {"a", "b"}
+
+
+def test_fetch_respects_the_limit_in_start_order(queue, clock):
+    send(queue, "late", start_after=START + timedelta(seconds=60))
+    send(queue, "early")
+    [job] = queue.fetch("round", singleton_keys=["late", "early"], limit=1)
+    assert job.singleton_key == "early"
+
+
+def test_fail_retries_with_delay_until_the_limit_then_keeps_the_failed_job(queue, clock):
+    job_id = send(queue)
+    for attempt in (1, 2):
+        [job] = queue.fetch("round", singleton_keys=["round-1"], limit=1)
+        assert job.retry_count == attempt - 1
+        assert queue.fail(job.id, error=f"boom {attempt}") == "retry"
+        assert queue.get(job_id).start_after == clock() + timedelta(seconds=30)
+    [job] = queue.fetch("round", singleton_keys=["round-1"], limit=1)
+    assert queue.fail(job.id, error="boom 3") == "failed"
+    failed = queue.get(job_id)
+    assert (failed.state, failed.retry_count, failed.last_error) == ("failed", 3, "boom 3")
+    assert queue.fetch("round", singleton_keys=["round-1"], limit=1) == []
+
+
+def test_fail_with_explicit_wait_and_final(queue, clock):
+    job_id = send(queue)
+    [job] = queue.fetch("round", singleton_keys=["round-1"], limit=1)
+    queue.fail(job.id, error="429", retry_in=90)
+    assert queue.get(job_id).start_after == clock() + timedelta(seconds=90)
+    [job] = queue.fetch("round", singleton_keys=["round-1"], limit=1)
+    assert queue.fail(job.id, error="404", final=True) == "failed"
+
+
+def test_release_gives_a_job_back_without_counting_an_attempt(queue):
+    job_id = send(queue)
+    [job] = queue.fetch("round", singleton_keys=["round-1"], limit=1)
+    queue.release(job.id)
+    again = queue.get(job_id)
+    assert (again.state, again.retry_count) == ("created", 0)
+    assert [j.id for j in queue.fetch("round", singleton_keys=["round-1"], limit=1)] == [job_id]
+
+
+def test_a_job_stuck_active_past_expiry_is_offered_again_with_one_attempt_counted(queue, clock):
+    job_id = send(queue, expire_in=300)
+    queue.fetch("round", singleton_keys=["round-1"], limit=1)
+    clock.advance(299)
+    assert queue.fetch("round", singleton_keys=["round-1"], limit=1) == []
+    clock.advance(2)
+    [job] = queue.fetch("round", singleton_keys=["round-1"], limit=1)
+    assert job.id == job_id and job.retry_count == 1
+    assert job.last_error.startswith("expired")
+
+
+def test_an_expired_job_out_of_attempts_is_failed(queue, clock):
+    job_id = send(queue, retry_limit=0, expire_in=10)
+    queue.fetch("round", singleton_keys=["round-1"], limit=1)
+    clock.advance(11)
+    assert queue.fetch("round", singleton_keys=["round-1"], limit=1) == []
+    assert queue.get(job_id).state == "failed"
+
+
+def test_postgres_completion_joins_the_callers_transaction(pg_queue, app):
+    job_id = send(pg_queue)
+    [job] = pg_queue.fetch("round", singleton_keys=["round-1"], limit=1)
+    with app.extensions["db_pool"].connection() as conn:
+        with pytest.raises(RuntimeError):
+            with conn.transaction():
+                assert pg_queue.complete(job.id, transaction=conn)
+                raise RuntimeError("the write failed")
+    assert pg_queue.get(job_id).state == "active", "rolled back with the caller's write"

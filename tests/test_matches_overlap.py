@@ -1,0 +1,103 @@
+"""Overlapping and crashing matches ticks: each round fetched once, nothing partial written."""
+
+import dataclasses
+import os
+import subprocess
+import sys
+import threading
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from werkzeug import Response
+
+from services.dependencies import Dependencies
+from services.matches_tick import run_matches_tick
+from tests.sofascore import StandIn, event, final_score, round_path
+from tests.support import KICKOFF, lt_statuses, seed_league, seed_match, seed_tournament
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def standin(httpserver):
+    return StandIn(httpserver)
+
+
+def test_five_ticks_at_once_fetch_each_of_20_rounds_exactly_once(make_app, settings, db, standin):
+    tournament = seed_tournament(db)
+    _, (lt,) = seed_league(db, "Everyone", [tournament])
+    for number in range(1, 21):
+        ids = (number * 10, number * 10 + 1)
+        for event_id in ids:
+            seed_match(db, tournament, event_id, round_number=number)
+        standin.round(round_path(17, 100, number),
+                      [event(i, 100, start=KICKOFF, home=final_score(1), away=final_score(0)) for i in ids])
+    app = make_app(dataclasses.replace(settings, sofascore_base_url=standin.base_url, db_pool_max_size=12))
+    deps = Dependencies.from_app(app)
+    barrier = threading.Barrier(5)
+    summaries, failures = [], []
+
+    def one_tick():
+        try:
+            barrier.wait(timeout=10)
+            summaries.append(run_matches_tick(deps, max_rounds=5))
+        except Exception as exc:  # surfaced by the assertion below
+            failures.append(exc)
+
+    threads = [threading.Thread(target=one_tick) for _ in range(5)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert failures == []
+    assert len(standin.counts) == 20 and set(standin.counts.values()) == {1}, standin.counts
+    assert sum(s["rounds_processed"] for s in summaries) == 20
+    assert sum(s["matches_ended"] for s in summaries) == 40
+    assert all(s["rounds_processed"] + s["rounds_failed"] + s["rounds_deferred"] + s["rounds_skipped"] == s["rounds_due"]
+               for s in summaries)
+    assert db.execute("select count(*) as n from match where status = 'ended'").fetchone()["n"] == 40
+    assert lt_statuses(db) == {lt["id"]: "outdata"}
+    assert sum(s["league_tournaments_marked_outdata"] for s in summaries) == 1
+
+
+def test_a_tick_killed_mid_round_writes_nothing_and_a_later_tick_completes_it(make_app, settings, database_url, db, standin, clock):
+    real_now = datetime.now(timezone.utc).replace(microsecond=0)
+    tournament = seed_tournament(db)
+    _, (lt,) = seed_league(db, "L", [tournament])
+    seed_match(db, tournament, 1, start=real_now - timedelta(hours=3))
+    seed_match(db, tournament, 2, start=real_now - timedelta(hours=3))
+    payload = {"events": [event(i, 100, start=real_now - timedelta(hours=3), home=final_score(2), away=final_score(0)) for i in (1, 2)]}
+    arrived, release = threading.Event(), threading.Event()
+
+    def hanging(attempt):
+        arrived.set()
+        release.wait(timeout=30)
+        return Response("{}", content_type="application/json")
+
+    path = round_path(17, 100, 1)
+    standin._routes[path] = hanging
+    env = {**os.environ, "DATABASE_URL": database_url, "SOFASCORE_BASE_URL": standin.base_url, "PROVIDER_TIMEOUT_SECONDS": "60"}
+    process = subprocess.Popen([sys.executable, "-m", "flask", "--app", "app", "tick", "matches"], cwd=ROOT, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        assert arrived.wait(timeout=30), "the tick never reached the provider"
+        process.kill()
+        process.wait(timeout=10)
+    finally:
+        release.set()
+
+    rows = db.execute("select status, last_checked_at from match order by id").fetchall()
+    assert rows == [{"status": "open", "last_checked_at": None}] * 2
+    assert db.execute("select state from queue_job").fetchone()["state"] == "active"
+    assert lt_statuses(db) == {lt["id"]: "up-to-date"}
+
+    standin.respond(path, payload)
+    clock.set(real_now + timedelta(minutes=6))  # past the killed tick's claim expiry
+    app = make_app(dataclasses.replace(settings, sofascore_base_url=standin.base_url))
+    summary = run_matches_tick(Dependencies.from_app(app))
+    assert summary["rounds_processed"] == 1 and summary["matches_ended"] == 2
+    assert lt_statuses(db) == {lt["id"]: "outdata"}
+    job = db.execute("select state, retry_count, last_error from queue_job").fetchone()
+    assert job["state"] == "completed" and job["retry_count"] == 1 and job["last_error"].startswith("expired")
