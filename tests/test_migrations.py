@@ -83,3 +83,14 @@ def test_check_constraints_are_enforced_by_the_database(db, statement):
     insert(db, "league_tournament", league_id=league["id"], tournament_id=tournament["id"])
     with pytest.raises(psycopg.errors.CheckViolation):
         db.execute(statement)
+
+
+def test_the_polling_queries_can_be_served_by_their_indexes(db):
+    """With sequential scans priced out, each arm of the polling queries finds its index."""
+    from repositories.matches import DUE_ROUNDS, DuePolicy
+    from tests.support import START
+
+    db.execute("set enable_seqscan = off")
+    plan = "\n".join(r["QUERY PLAN"] for r in db.execute("explain " + DUE_ROUNDS, DuePolicy(120, 10, 360).params(START)))
+    for index in ("match_due_open_idx", "match_due_postponed_idx", "match_due_settle_idx"):
+        assert index in plan
