@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from blueprints import errors, health, internal
+from blueprints import errors, health, internal, leagues
 
 
 def init_app(app: Flask) -> None:
@@ -12,3 +12,4 @@ def init_app(app: Flask) -> None:
     internal.init_app(app)
     app.register_blueprint(health.bp)
     app.register_blueprint(internal.bp)
+    app.register_blueprint(leagues.bp)

@@ -5,10 +5,11 @@ from __future__ import annotations
 from flask import Blueprint, Flask, current_app, request
 
 from blueprints.auth import reject_unless_authorised
-from blueprints.params import MatchesTickParams, RunsQuery, request_parameters
+from blueprints.params import MatchesTickParams, RunsQuery, ScoresTickParams, request_parameters
 from repositories import runs as runs_repo
 from services.dependencies import Dependencies
 from services.matches_tick import run_matches_tick
+from services.scores_tick import run_scores_tick
 
 bp = Blueprint("internal", __name__, url_prefix="/internal")
 
@@ -35,6 +36,13 @@ def tick_matches():
     params = MatchesTickParams().load(request_parameters(request))
     return run_matches_tick(Dependencies.from_app(current_app), max_rounds=params.get("max_rounds"),
                             dry_run=params["dry_run"], trigger=_trigger())
+
+
+@bp.post("/tick/scores")
+def tick_scores():
+    params = ScoresTickParams().load(request_parameters(request))
+    return run_scores_tick(Dependencies.from_app(current_app), max_leagues=params.get("max_leagues"),
+                           dry_run=params["dry_run"], trigger=_trigger())
 
 
 @bp.get("/runs")

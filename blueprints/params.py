@@ -50,3 +50,9 @@ def request_parameters(request: Request) -> dict[str, Any]:
             raise ValidationError({"body": ["must be a JSON object"]})
         merged.update(body)
     return merged
+
+
+class StandingsQuery(Schema):
+    tournament_id = fields.Integer(validate=validate.Range(min=1))
+    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))

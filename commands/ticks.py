@@ -15,6 +15,7 @@ from flask.cli import AppGroup
 
 from services.dependencies import Dependencies
 from services.matches_tick import run_matches_tick
+from services.scores_tick import run_scores_tick
 
 
 def _run_and_print(tick: Callable[..., dict[str, Any]], **params: Any) -> None:
@@ -35,3 +36,11 @@ tick_group = AppGroup("tick", help="Run one tick now.")
 def tick_matches(max_rounds: int | None, dry_run: bool) -> None:
     """Fetch due rounds and record results."""
     _run_and_print(run_matches_tick, max_rounds=max_rounds, dry_run=dry_run)
+
+
+@tick_group.command("scores")
+@click.option("--max-leagues", type=click.IntRange(1, 5000), default=None, help="league tournaments this tick may take")
+@click.option("--dry-run", is_flag=True, help="report what would be done; write nothing")
+def tick_scores(max_leagues: int | None, dry_run: bool) -> None:
+    """Recalculate outdata league tournaments."""
+    _run_and_print(run_scores_tick, max_leagues=max_leagues, dry_run=dry_run)

@@ -1,0 +1,118 @@
+"""The public league API: status aggregation, standings, pagination, errors."""
+
+import threading
+from datetime import datetime, timedelta, timezone
+from itertools import product
+
+import pytest
+
+from services.dependencies import Dependencies
+from services.leagues import league_status, oldest_update
+from services.scores_tick import run_scores_tick
+from tests.support import START, insert, seed_league, seed_match, seed_tournament
+from tests.test_scores_tick import hold_score_writes, wait_until_blocked
+
+STATUSES = ("outdata", "syncing", "up-to-date")
+
+
+@pytest.mark.parametrize("combination", [c for n in range(0, 4) for c in product(STATUSES, repeat=n)])
+def test_every_status_combination_aggregates_by_the_rule(combination):
+    expected = "outdata" if "outdata" in combination else "syncing" if "syncing" in combination else "up-to-date"
+    assert league_status(list(combination)) == expected
+
+
+def test_the_oldest_update_is_null_when_any_is_null():
+    a, b = START, START + timedelta(hours=1)
+    assert oldest_update([b, a]) == a
+    assert oldest_update([a, None]) is None
+    assert oldest_update([]) is None
+
+
+@pytest.fixture
+def league(db):
+    liga = seed_tournament(db, utid=1, sid=1, name="Liga 25/26")
+    cup = seed_tournament(db, utid=2, sid=1, name="Cup 25/26")
+    league, (liga_row, cup_row) = seed_league(db, "Office pool", [liga, cup])
+    return {"league": league, "liga": liga, "cup": cup, "liga_row": liga_row, "cup_row": cup_row}
+
+
+def test_a_league_reports_its_tournaments_and_the_aggregate(client, db, league):
+    stamp = datetime(2026, 3, 1, 18, 5, tzinfo=timezone.utc)
+    db.execute("update league_tournament set participants_scores_updated_at = %s", (stamp,))
+    db.execute("update league_tournament set participants_scores_status = 'outdata', participants_scores_updated_at = %s where id = %s",
+               (stamp - timedelta(hours=1), league["cup_row"]["id"]))
+    body = client.get(f"/api/leagues/{league['league']['id']}").get_json()
+    assert body == {
+        "id": league["league"]["id"], "name": "Office pool",
+        "participants_scores_status": "outdata",
+        "participants_scores_updated_at": "2026-03-01T17:05:00+00:00",
+        "tournaments": [
+            {"tournament_id": league["liga"]["id"], "name": "Liga 25/26", "participants_scores_status": "up-to-date",
+             "participants_scores_updated_at": "2026-03-01T18:05:00+00:00"},
+            {"tournament_id": league["cup"]["id"], "name": "Cup 25/26", "participants_scores_status": "outdata",
+             "participants_scores_updated_at": "2026-03-01T17:05:00+00:00"},
+        ],
+    }
+
+
+def test_a_league_following_nothing_is_up_to_date(client, db):
+    league = insert(db, "league", name="Empty")
+    body = client.get(f"/api/leagues/{league['id']}").get_json()
+    assert body["participants_scores_status"] == "up-to-date" and body["tournaments"] == []
+    assert body["participants_scores_updated_at"] is None
+
+
+def test_unknown_leagues_and_unfollowed_tournaments_are_404(client, db, league):
+    assert client.get("/api/leagues/999").status_code == 404
+    assert client.get("/api/leagues/999/standings").status_code == 404
+    other = seed_tournament(db, utid=3, sid=3, name="Other")
+    response = client.get(f"/api/leagues/{league['league']['id']}/standings?tournament_id={other['id']}")
+    assert response.status_code == 404 and "does not follow" in response.get_json()["error"]
+
+
+@pytest.mark.parametrize("query, field", [("limit=0", "limit"), ("limit=1001", "limit"), ("offset=-1", "offset"),
+                                          ("tournament_id=abc", "tournament_id"), ("sort=points", "sort")])
+def test_bad_standings_parameters_are_400(client, league, query, field):
+    response = client.get(f"/api/leagues/{league['league']['id']}/standings?{query}")
+    assert response.status_code == 400 and field in response.get_json()["details"]
+
+
+def test_standings_are_ordered_by_rank_then_name_then_id_and_paginated(client, db, league):
+    rows = []
+    for name in ("Zoe", "Ann", "Ann", "Bob"):
+        rows.append(insert(db, "app_user", name=name))
+    for user, points, rank in zip(rows, (5, 5, 5, 9), (2, 2, 2, 1)):
+        insert(db, "participant_score", league_tournament_id=league["liga_row"]["id"], user_id=user["id"], points=points,
+               exact_count=0, goal_difference_count=0, outcome_count=0, rank=rank)
+    base = f"/api/leagues/{league['league']['id']}/standings?tournament_id={league['liga']['id']}"
+    body = client.get(base).get_json()
+    assert body["total"] == 4 and body["participants_scores_status"] == "up-to-date"
+    assert [(s["name"], s["user_id"]) for s in body["standings"]] == [
+        ("Bob", rows[3]["id"]), ("Ann", rows[1]["id"]), ("Ann", rows[2]["id"]), ("Zoe", rows[0]["id"])]
+    page = client.get(base + "&limit=2&offset=1").get_json()
+    assert [s["user_id"] for s in page["standings"]] == [rows[1]["id"], rows[2]["id"]] and page["total"] == 4
+    beyond = client.get(base + "&offset=10").get_json()
+    assert beyond["standings"] == [] and beyond["total"] == 4
+    whole_beyond = client.get(f"/api/leagues/{league['league']['id']}/standings?offset=10").get_json()
+    assert whole_beyond["standings"] == [] and whole_beyond["total"] == 4
+
+
+def test_a_league_shows_syncing_while_a_tick_holds_it_and_up_to_date_after(app, client, db, league, database_url):
+    user = insert(db, "app_user", name="Ana")
+    insert(db, "league_participant", league_id=league["league"]["id"], user_id=user["id"])
+    seed_match(db, league["liga"], 1, status="ended", home_score=1, away_score=0, home_score_regular=1, away_score_regular=0)
+    url = f"/api/leagues/{league['league']['id']}"
+    assert client.get(url).get_json()["participants_scores_status"] == "outdata"
+    blocker = hold_score_writes(database_url)
+    tick = threading.Thread(target=run_scores_tick, args=(Dependencies.from_app(app),))
+    tick.start()
+    try:
+        wait_until_blocked(db)
+        assert client.get(url).get_json()["participants_scores_status"] == "syncing"
+    finally:
+        blocker.rollback()
+        blocker.close()
+        tick.join(timeout=30)
+    body = client.get(url).get_json()
+    assert body["participants_scores_status"] == "up-to-date"
+    assert body["participants_scores_updated_at"] == START.isoformat()

@@ -1,0 +1,261 @@
+"""The scores tick against a hand-worked table (SPEC §7), plus its no-lost-update guarantees."""
+
+import dataclasses
+import threading
+import time
+from datetime import timedelta
+
+import psycopg
+import pytest
+from psycopg.rows import dict_row
+
+from repositories import scores as scores_repo
+from services.dependencies import Dependencies
+from services.scores_tick import run_scores_tick
+from tests.support import AUTH, START, insert, lt_statuses, seed_league, seed_match, seed_tournament
+
+
+def ended(db, tournament, event_id, final, regular=None, penalties=None):
+    regular = regular or final
+    values = dict(status="ended", home_score=final[0], away_score=final[1],
+                  home_score_regular=regular[0], away_score_regular=regular[1])
+    if penalties:
+        values.update(home_penalties=penalties[0], away_penalties=penalties[1])
+    return seed_match(db, tournament, event_id, **values)
+
+
+def predict(db, user, match, home, away):
+    insert(db, "prediction", user_id=user["id"], match_id=match["id"], home_score=home, away_score=away)
+
+
+@pytest.fixture
+def world(db):
+    """Office follows Liga (regular time) and Cup (after extra time); Custom follows Liga with its own points."""
+    liga = seed_tournament(db, utid=1, sid=1, name="Liga")
+    cup = seed_tournament(db, utid=2, sid=1, name="Cup", scoring_result="after_extra_time")
+    m1 = ended(db, liga, 1, (2, 1))
+    m2 = ended(db, liga, 2, (1, 1))
+    m3 = ended(db, liga, 3, (0, 2))
+    m4 = seed_match(db, liga, 4, status="canceled")
+    m5 = seed_match(db, liga, 5)
+    c1 = ended(db, cup, 11, (2, 1), regular=(1, 1))              # after extra time
+    c2 = ended(db, cup, 12, (3, 3), regular=(2, 2), penalties=(4, 2))  # after penalties
+    users = {name: insert(db, "app_user", name=name) for name in ("Ana", "Ben", "Cid", "Dee", "Eve", "Zed")}
+    office, (office_liga, office_cup) = seed_league(db, "Office", [liga, cup], up_to_date=False)
+    custom, (custom_liga,) = seed_league(db, "Custom", [liga], up_to_date=False,
+                                         points_exact=10, points_goal_difference=5, points_outcome=1)
+    for name in ("Ana", "Ben", "Cid", "Dee", "Eve"):
+        insert(db, "league_participant", league_id=office["id"], user_id=users[name]["id"])
+    for name in ("Ana", "Ben"):
+        insert(db, "league_participant", league_id=custom["id"], user_id=users[name]["id"])
+    ana, ben, cid, dee, zed = (users[n] for n in ("Ana", "Ben", "Cid", "Dee", "Zed"))
+    # Ana: exact, draw-as-another-draw (outcome), goal difference, canceled, open.
+    for match, score in ((m1, (2, 1)), (m2, (0, 0)), (m3, (1, 3)), (m4, (1, 0)), (m5, (2, 0)), (c1, (2, 1)), (c2, (3, 3))):
+        predict(db, ana, match, *score)
+    # Ben: goal difference, exact, wrong; cup: 1-1 is wrong after extra time, 2-2 a draw as another draw.
+    for match, score in ((m1, (3, 2)), (m2, (1, 1)), (m3, (2, 0)), (c1, (1, 1)), (c2, (2, 2))):
+        predict(db, ben, match, *score)
+    # Cid: goal difference, outcome (draw), outcome (away win, wrong difference); cup: goal difference.
+    for match, score in ((m1, (1, 0)), (m2, (2, 2)), (m3, (0, 1)), (c1, (3, 2))):
+        predict(db, cid, match, *score)
+    # Dee: goal difference and exact: the same points and exact count as Ben.
+    for match, score in ((m1, (5, 4)), (m3, (0, 2))):
+        predict(db, dee, match, *score)
+    predict(db, zed, m1, 2, 1)  # predicted, never joined
+    return dict(users=users, office=office, custom=custom, office_liga=office_liga, office_cup=office_cup,
+                custom_liga=custom_liga, liga=liga, cup=cup, m1=m1)
+
+
+@pytest.fixture
+def deps(app):
+    return Dependencies.from_app(app)
+
+
+def table(db, league_tournament) -> list[tuple]:
+    rows = db.execute(
+        """select u.name, ps.points, ps.exact_count, ps.goal_difference_count, ps.outcome_count, ps.rank
+             from participant_score ps join app_user u on u.id = ps.user_id
+            where ps.league_tournament_id = %s order by ps.rank, u.name""", (league_tournament["id"],))
+    return [tuple(r.values()) for r in rows]
+
+
+def test_the_hand_worked_table(deps, db, world, client):
+    summary = run_scores_tick(deps)
+    assert summary["league_tournaments_claimed"] == 3 and summary["league_tournaments_updated"] == 3
+    assert summary["participants_scored"] == 5 + 5 + 2
+    #                 name   points exact gd outcome rank
+    assert table(db, world["office_liga"]) == [
+        ("Ana", 9, 1, 1, 1, 1),
+        ("Ben", 7, 1, 1, 0, 2),
+        ("Dee", 7, 1, 1, 0, 2),
+        ("Cid", 7, 0, 1, 2, 4),
+        ("Eve", 0, 0, 0, 0, 5),
+    ]
+    assert table(db, world["office_cup"]) == [
+        ("Ana", 8, 2, 0, 0, 1),
+        ("Cid", 3, 0, 1, 0, 2),
+        ("Ben", 2, 0, 0, 1, 3),
+        ("Dee", 0, 0, 0, 0, 4),
+        ("Eve", 0, 0, 0, 0, 4),
+    ]
+    assert table(db, world["custom_liga"]) == [("Ana", 16, 1, 1, 1, 1), ("Ben", 15, 1, 1, 0, 2)]
+    assert set(lt_statuses(db).values()) == {"up-to-date"}
+
+    whole = client.get(f"/api/leagues/{world['office']['id']}/standings").get_json()
+    assert whole["tournament_id"] is None and whole["total"] == 5
+    assert [(s["name"], s["points"], s["exact_count"], s["rank"]) for s in whole["standings"]] == [
+        ("Ana", 17, 3, 1), ("Cid", 10, 0, 2), ("Ben", 9, 1, 3), ("Dee", 7, 1, 4), ("Eve", 0, 0, 5)]
+
+
+def test_rerunning_changes_nothing_and_one_mark_recalculates_only_that_one(deps, db, world, clock):
+    run_scores_tick(deps)
+    before = db.execute("select * from participant_score order by league_tournament_id, user_id").fetchall()
+    stamps = db.execute("select id, participants_scores_updated_at from league_tournament order by id").fetchall()
+    clock.advance(300)
+    again = run_scores_tick(deps)
+    assert again["league_tournaments_claimed"] == 0 and again["participants_scored"] == 0
+    assert db.execute("select * from participant_score order by league_tournament_id, user_id").fetchall() == before
+    assert db.execute("select id, participants_scores_updated_at from league_tournament order by id").fetchall() == stamps
+
+    db.execute("update league set points_outcome = 3 where id = %s", (world["custom"]["id"],))
+    clock.advance(300)
+    third = run_scores_tick(deps)
+    assert (third["league_tournaments_claimed"], third["league_tournaments_updated"], third["participants_scored"]) == (1, 1, 2)
+    assert table(db, world["custom_liga"])[0] == ("Ana", 18, 1, 1, 1, 1)
+    refreshed = {r["id"]: r["participants_scores_updated_at"] for r in db.execute("select id, participants_scores_updated_at from league_tournament")}
+    assert refreshed[world["custom_liga"]["id"]] == START + timedelta(seconds=600)
+    assert refreshed[world["office_liga"]["id"]] == START
+
+
+def test_a_participant_who_leaves_loses_their_row(deps, db, world):
+    run_scores_tick(deps)
+    db.execute("delete from league_participant where league_id = %s and user_id = %s", (world["custom"]["id"], world["users"]["Ben"]["id"]))
+    run_scores_tick(deps)
+    assert table(db, world["custom_liga"]) == [("Ana", 16, 1, 1, 1, 1)]
+
+
+def hold_score_writes(database_url):
+    """A second connection that blocks every participant_score write until it commits."""
+    conn = psycopg.connect(database_url, row_factory=dict_row)
+    conn.execute("lock table participant_score in share row exclusive mode")
+    return conn
+
+
+def wait_until_blocked(db, deadline_seconds=20):
+    """Wait until a backend waits on a lock (the tick reached its write)."""
+    deadline = time.monotonic() + deadline_seconds
+    while time.monotonic() < deadline:
+        waiting = db.execute("select count(*) as n from pg_stat_activity where wait_event_type = 'Lock'").fetchone()["n"]
+        if waiting:
+            return
+        db.execute("select pg_sleep(0.02)")
+    raise AssertionError("the tick never reached its write")
+
+
+def test_a_match_ending_during_the_calculation_leaves_the_league_outdata(deps, db, world, database_url):
+    db.execute("update league_tournament set participants_scores_status = 'up-to-date' where id <> %s", (world["office_liga"]["id"],))
+    blocker = hold_score_writes(database_url)
+    result = {}
+    tick = threading.Thread(target=lambda: result.update(run_scores_tick(deps)))
+    tick.start()
+    try:
+        wait_until_blocked(db)
+        assert lt_statuses(db)[world["office_liga"]["id"]] == "syncing"
+        # What the matches tick does when a result changes, on another connection, at the critical point.
+        blocker.execute("update match set away_score_regular = 2, away_score = 2 where id = %s", (world["m1"]["id"],))
+        blocker.execute("update league_tournament set participants_scores_status = 'outdata' where tournament_id = %s", (world["liga"]["id"],))
+    finally:
+        blocker.commit()
+        blocker.close()
+        tick.join(timeout=30)
+    assert result["league_tournaments_claimed"] == 1
+    assert result["league_tournaments_requeued"] == 1 and result["league_tournaments_updated"] == 0
+    assert lt_statuses(db)[world["office_liga"]["id"]] == "outdata", "the mark made during the calculation is kept"
+    follow_up = run_scores_tick(deps)
+    assert follow_up["league_tournaments_updated"] >= 1
+    assert lt_statuses(db)[world["office_liga"]["id"]] == "up-to-date"
+
+
+def test_a_row_left_syncing_by_a_dead_tick_is_claimed_again_after_the_lease(deps, db, world, clock):
+    db.execute("update league_tournament set participants_scores_status = 'up-to-date'")
+    db.execute("update league_tournament set participants_scores_status = 'syncing', sync_claimed_at = %s, sync_run_id = 999 where id = %s",
+               (START - timedelta(minutes=9), world["office_liga"]["id"]))
+    db.execute("update league_tournament set participants_scores_status = 'syncing', sync_claimed_at = null where id = %s",
+               (world["custom_liga"]["id"],))
+    first = run_scores_tick(deps)
+    assert first["league_tournaments_claimed"] == 1, "no claim time recorded: claimable at once; a live lease is not"
+    assert lt_statuses(db)[world["office_liga"]["id"]] == "syncing"
+    clock.advance(61)
+    second = run_scores_tick(deps)
+    assert second["league_tournaments_claimed"] == 1 and second["league_tournaments_updated"] == 1
+    assert lt_statuses(db)[world["office_liga"]["id"]] == "up-to-date"
+    assert table(db, world["office_liga"])[0] == ("Ana", 9, 1, 1, 1, 1)
+
+
+def test_a_tick_whose_lease_expired_cannot_finish_a_row_claimed_since(db, world, clock):
+    db.execute("update league_tournament set participants_scores_status = 'up-to-date' where id <> %s", (world["office_liga"]["id"],))
+    [first] = scores_repo.claim(db, run_id=1, limit=1, now=clock(), lease_minutes=10)
+    clock.advance(11 * 60)
+    [second] = scores_repo.claim(db, run_id=2, limit=1, now=clock(), lease_minutes=10)
+    assert second.id == first.id
+    assert scores_repo.finish(db, league_tournament_id=first.id, run_id=1, now=clock()) is False
+    assert lt_statuses(db)[first.id] == "syncing"
+    assert scores_repo.finish(db, league_tournament_id=first.id, run_id=2, now=clock()) is True
+
+
+def test_a_failing_calculation_is_requeued_reported_and_the_others_finish(deps, db, world, client, sentry_events):
+    # Two exact predictions at 2e9 points each overflow an integer: a real failure, only in the Cup.
+    db.execute("update league set points_exact = 2000000000 where id = %s", (world["office"]["id"],))
+    summary = run_scores_tick(deps)
+    assert (summary["league_tournaments_failed"], summary["league_tournaments_updated"]) == (1, 2)
+    statuses = lt_statuses(db)
+    assert statuses[world["office_cup"]["id"]] == "outdata"
+    assert statuses[world["office_liga"]["id"]] == statuses[world["custom_liga"]["id"]] == "up-to-date"
+    assert table(db, world["office_cup"]) == [], "the failed calculation wrote nothing"
+    run = client.get("/internal/runs?kind=scores", headers=AUTH).get_json()["runs"][0]
+    assert run["outcome"] == "partial"
+    [error] = run["errors"]
+    assert error["league_tournament_id"] == world["office_cup"]["id"] and "integer out of range" in error["error"]
+    [event] = sentry_events.errors()
+    assert event["tags"]["league_tournament"] == str(world["office_cup"]["id"])
+    assert event["tags"]["league"] == str(world["office"]["id"]) and event["tags"]["tick"] == "scores"
+
+
+class TickingClock:
+    """Each reading is `step` seconds after the previous: work that takes time."""
+
+    def __init__(self, start, step):
+        self.now, self.step = start, timedelta(seconds=step)
+
+    def __call__(self):
+        self.now += self.step
+        return self.now
+
+
+def test_rows_the_budget_does_not_reach_go_back_to_outdata(make_app, settings, db, world):
+    app = make_app(dataclasses.replace(settings, tick_scores_budget_seconds=20), CLOCK=TickingClock(START, 5))
+    summary = run_scores_tick(Dependencies.from_app(app))
+    assert summary["league_tournaments_claimed"] == 3
+    assert summary["league_tournaments_requeued"] >= 1
+    assert summary["league_tournaments_updated"] + summary["league_tournaments_requeued"] == 3
+    assert sorted(lt_statuses(db).values()).count("outdata") == summary["league_tournaments_requeued"]
+    assert "syncing" not in lt_statuses(db).values()
+
+
+def test_a_dry_run_counts_and_writes_nothing(deps, db, world):
+    summary = run_scores_tick(deps, dry_run=True)
+    assert summary["run_id"] is None
+    assert (summary["league_tournaments_claimed"], summary["participants_scored"]) == (3, 12)
+    assert set(lt_statuses(db).values()) == {"outdata"}
+    assert db.execute("select count(*) as n from participant_score").fetchone()["n"] == 0
+
+
+def test_the_endpoint_and_the_cli_run_the_same_tick(client, runner, db, world):
+    response = client.post("/internal/tick/scores", headers=AUTH, json={"max_leagues": 2})
+    assert response.status_code == 200
+    assert response.get_json()["league_tournaments_claimed"] == 2
+    result = runner.invoke(args=["tick", "scores"])
+    assert result.exit_code == 0
+    assert '"league_tournaments_claimed": 1' in result.output
+    bad = client.post("/internal/tick/scores?max_leagues=5001", headers=AUTH)
+    assert bad.status_code == 400 and "max_leagues" in bad.get_json()["details"]
