@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from blueprints import errors, health, internal, leagues
+from blueprints import errors, health, internal, leagues, openapi
 
 
 def init_app(app: Flask) -> None:
@@ -13,3 +13,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(health.bp)
     app.register_blueprint(internal.bp)
     app.register_blueprint(leagues.bp)
+    app.register_blueprint(openapi.bp)
