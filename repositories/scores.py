@@ -51,23 +51,27 @@ results as (
      where m.status = 'ended'
 ),
 tiers as (
+    -- 3 exact, 2 goal difference, 1 outcome, 0 nothing: grouped once per (user, tier)
     select p.user_id,
            case
-               when r.home is null or r.away is null then null
-               when p.home_score = r.home and p.away_score = r.away then 'exact'
-               when r.home <> r.away and p.home_score - p.away_score = r.home - r.away then 'goal_difference'
-               when sign(p.home_score - p.away_score) = sign(r.home - r.away) then 'outcome'
-           end as tier
+               when r.home is null or r.away is null then 0
+               when p.home_score = r.home and p.away_score = r.away then 3
+               when r.home <> r.away and p.home_score - p.away_score = r.home - r.away then 2
+               when sign(p.home_score - p.away_score) = sign(r.home - r.away) then 1
+               else 0
+           end as tier,
+           count(*) as predictions
       from target
       join league_participant lp on lp.league_id = target.league_id
       join prediction p on p.user_id = lp.user_id
       join results r on r.match_id = p.match_id
+     group by 1, 2
 ),
 per_user as (
     select user_id,
-           count(*) filter (where tier = 'exact') as exact_count,
-           count(*) filter (where tier = 'goal_difference') as goal_difference_count,
-           count(*) filter (where tier = 'outcome') as outcome_count
+           coalesce(sum(predictions) filter (where tier = 3), 0) as exact_count,
+           coalesce(sum(predictions) filter (where tier = 2), 0) as goal_difference_count,
+           coalesce(sum(predictions) filter (where tier = 1), 0) as outcome_count
       from tiers
      group by user_id
 ),
