@@ -15,7 +15,7 @@ import commands
 from config import Settings
 from database.embedded import embedded_database_url
 from database.pool import open_pool
-from services import monitoring
+from services import monitoring, structured_log
 
 
 def utc_now() -> datetime:
@@ -32,6 +32,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     settings: Settings = app.config.get("SETTINGS") or Settings.from_env(os.environ)
     app.config["SETTINGS"] = settings
 
+    structured_log.configure()
     monitoring.init_sentry(settings, transport=app.config.get("SENTRY_TRANSPORT"))
 
     database_url = settings.database_url or embedded_database_url()

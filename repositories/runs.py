@@ -24,6 +24,15 @@ select id, kind, trigger, started_at, finished_at, outcome, summary, errors
 """
 PRUNE_RUNS = "delete from tick_run where started_at < %(before)s and outcome <> 'running'"
 
+# A run still `running` long after any tick could last was killed: say so in its record.
+CLOSE_ABANDONED_RUNS = """
+update tick_run
+   set outcome = 'failed', finished_at = %(now)s,
+       errors = errors || jsonb_build_array(jsonb_build_object(
+           'error', 'the run stopped without finishing (process killed or restarted)'))
+ where outcome = 'running' and kind = %(kind)s and started_at < %(started_before)s
+"""
+
 
 def start_run(conn: psycopg.Connection, *, kind: str, trigger: str, now: datetime) -> int:
     return conn.execute(START_RUN, {"kind": kind, "trigger": trigger, "now": now}).fetchone()["id"]
@@ -40,3 +49,7 @@ def list_runs(conn: psycopg.Connection, *, limit: int, kind: str | None = None, 
 
 def prune_runs(conn: psycopg.Connection, *, before: datetime) -> int:
     return conn.execute(PRUNE_RUNS, {"before": before}).rowcount
+
+
+def close_abandoned_runs(conn: psycopg.Connection, *, kind: str, started_before: datetime, now: datetime) -> int:
+    return conn.execute(CLOSE_ABANDONED_RUNS, {"kind": kind, "started_before": started_before, "now": now}).rowcount

@@ -172,7 +172,7 @@ def run_matches_tick(deps: Dependencies, *, max_rounds: int | None = None, dry_r
                        settings.postponed_recheck_minutes)
     queue = deps.queue()
     with TickRun(pool=deps.pool, kind="matches", trigger=trigger, dry_run=dry_run, clock=deps.clock,
-                 budget_seconds=settings.tick_matches_budget_seconds) as run:
+                 budget_seconds=settings.tick_matches_budget_seconds, retention_days=settings.runs_retention_days) as run:
         with deps.pool.connection() as conn:
             rounds = matches_repo.due_rounds(conn, policy=policy, now=deps.clock())
         keys = [round_key(r) for r in rounds]

@@ -18,13 +18,14 @@ class TickRun:
     """Use as a context manager around a tick; a dry run records nothing."""
 
     def __init__(self, *, pool: ConnectionPool, kind: str, trigger: str, dry_run: bool,
-                 clock: Callable[[], datetime], budget_seconds: float):
+                 clock: Callable[[], datetime], budget_seconds: float, retention_days: int = 30):
         self.pool = pool
         self.kind = kind
         self.trigger = trigger
         self.dry_run = dry_run
         self.clock = clock
         self.budget_seconds = budget_seconds
+        self.retention_days = retention_days
         self.run_id: int | None = None
         self.errors: list[dict[str, Any]] = []
         self.started_at = clock()
@@ -38,9 +39,20 @@ class TickRun:
         if self._cron:
             self._check_in_id = monitoring.check_in(self.kind, "in_progress", budget_seconds=self.budget_seconds)
         if not self.dry_run:
-            with self.pool.connection() as conn:
-                self.run_id = runs_repo.start_run(conn, kind=self.kind, trigger=self.trigger, now=self.started_at)
+            try:
+                self._record_start()
+            except BaseException as exc:
+                self.__exit__(type(exc), exc, exc.__traceback__)
+                raise
         return self
+
+    def _record_start(self) -> None:
+        now = self.started_at
+        with self.pool.connection() as conn, conn.transaction():
+            runs_repo.prune_runs(conn, before=now - timedelta(days=self.retention_days))
+            runs_repo.close_abandoned_runs(conn, kind=self.kind, now=now,
+                                           started_before=now - timedelta(seconds=2 * self.budget_seconds + 60))
+            self.run_id = runs_repo.start_run(conn, kind=self.kind, trigger=self.trigger, now=now)
 
     def item_failed(self, item: dict[str, Any], error: str, *, tags: dict[str, Any], fingerprint: list[str]) -> None:
         """A round, event or league tournament failed for good: history, Sentry, log line."""

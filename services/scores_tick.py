@@ -26,7 +26,7 @@ def run_scores_tick(deps: Dependencies, *, max_leagues: int | None = None, dry_r
     limit = max_leagues or settings.tick_scores_max_leagues
     lease = settings.scores_sync_lease_minutes
     with TickRun(pool=deps.pool, kind="scores", trigger=trigger, dry_run=dry_run, clock=deps.clock,
-                 budget_seconds=settings.tick_scores_budget_seconds) as run:
+                 budget_seconds=settings.tick_scores_budget_seconds, retention_days=settings.runs_retention_days) as run:
         if dry_run:
             with deps.pool.connection() as conn:
                 preview = scores_repo.preview_claimable(conn, limit=limit, now=deps.clock(), lease_minutes=lease)
