@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from flask import Flask
 
-from commands import maintenance, runs, ticks
+from commands import imports, maintenance, runs, ticks
 
 
 def init_app(app: Flask) -> None:
     app.cli.add_command(maintenance.migrate_command)
     app.cli.add_command(ticks.tick_group)
     app.cli.add_command(runs.runs_command)
+    app.cli.add_command(imports.import_tournament_command)

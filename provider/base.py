@@ -35,6 +35,7 @@ class ProviderEvent:
     away_score_regular: int | None = None
     home_penalties: int | None = None
     away_penalties: int | None = None
+    season_name: str | None = None
 
 
 class ProviderError(Exception):
@@ -53,3 +54,6 @@ class MatchDataProvider(Protocol):
 
     def fetch_event(self, event_id: int) -> ProviderEvent:
         """One event by id; raises ProviderError."""
+
+    def fetch_season_rounds(self, unique_tournament_id: int, season_id: int) -> list[RoundRef]:
+        """Every round of a season, knockout slugs and prefixes included; raises ProviderError."""

@@ -72,6 +72,13 @@ class RoundInfoSchema(Schema):
     name = fields.String()
 
 
+class SeasonSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    name = fields.String()
+
+
 class EventSchema(Schema):
     class Meta:
         unknown = EXCLUDE
@@ -84,6 +91,7 @@ class EventSchema(Schema):
     homeScore = fields.Nested(ScoreSchema, load_default=dict)
     awayScore = fields.Nested(ScoreSchema, load_default=dict)
     roundInfo = fields.Nested(RoundInfoSchema, load_default=dict)
+    season = fields.Nested(SeasonSchema, load_default=dict)
 
     @validates_schema
     def ended_events_have_final_scores(self, data: dict[str, Any], **kwargs) -> None:
@@ -122,6 +130,7 @@ class EventSchema(Schema):
             away_score_regular=regular(away),
             home_penalties=penalties(home),
             away_penalties=penalties(away),
+            season_name=data["season"].get("name"),
         )
 
 
@@ -137,6 +146,23 @@ class SingleEventSchema(Schema):
         unknown = EXCLUDE
 
     event = fields.Nested(EventSchema, required=True)
+
+
+class SeasonRoundSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    round = fields.Integer(strict=True, required=True)
+    slug = fields.String()
+    prefix = fields.String()
+    name = fields.String()
+
+
+class SeasonRoundsSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    rounds = fields.List(fields.Nested(SeasonRoundSchema), required=True)
 
 
 def describe_validation_error(error: ValidationError) -> str:

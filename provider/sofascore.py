@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any
 
 import requests
 from marshmallow import Schema, ValidationError
 
 from provider.base import ProviderError, ProviderEvent, RoundRef
 from provider.ratelimit import RateLimiter
-from provider.schemas import RoundEventsSchema, SingleEventSchema, describe_validation_error
+from provider.schemas import RoundEventsSchema, SeasonRoundsSchema, SingleEventSchema, describe_validation_error
 
 BROWSER_HEADERS = {
     "User-Agent": (
@@ -66,9 +66,10 @@ class SofaScoreProvider:
     def fetch_event(self, event_id: int) -> ProviderEvent:
         return self._get(f"/event/{event_id}", SingleEventSchema())["event"]
 
-    def fetch_json(self, path: str) -> Any:
-        """Raw JSON of any provider path (used by the tournament import)."""
-        return self._request(path).json()
+    def fetch_season_rounds(self, unique_tournament_id: int, season_id: int) -> list[RoundRef]:
+        payload = self._get(f"/unique-tournament/{unique_tournament_id}/season/{season_id}/rounds", SeasonRoundsSchema())
+        return [RoundRef(unique_tournament_id, season_id, r["round"], r.get("slug"), r.get("prefix"))
+                for r in payload["rounds"]]
 
     def _get(self, path: str, schema: Schema) -> dict:
         response = self._request(path)
@@ -102,5 +103,3 @@ class SofaScoreProvider:
             status=status,
         )
 
-
-ProviderFactory = Callable[[], SofaScoreProvider]

@@ -1,0 +1,19 @@
+"""`make demo` keeps working: it runs end to end, shows the transitions, and exits 0."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_the_demo_runs_end_to_end():
+    result = subprocess.run([sys.executable, "-m", "demo"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = result.stdout
+    assert "league status: outdata" in out
+    assert "while the scores tick works: syncing" in out
+    assert "league status: up-to-date" in out
+    assert '"matches_ended": 8' in out and "1-1 pens 5-4" in out
+    assert "Whole league (up-to-date)" in out
+    assert "everything it started is stopped" in out
