@@ -3,7 +3,9 @@
 import os
 
 _port = os.environ.get("PORT")
-bind = os.environ.get("GUNICORN_BIND") or (f"0.0.0.0:{_port}" if _port else "127.0.0.1:8000")
+# On Railway (PORT set) listen on every address, IPv6 included, so the cron services can
+# reach the web service over private networking; locally only on loopback.
+bind = os.environ.get("GUNICORN_BIND") or (f"[::]:{_port}" if _port else "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 worker_class = "gthread"
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))

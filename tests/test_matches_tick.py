@@ -340,3 +340,12 @@ def test_the_cli_tick_prints_the_same_summary(make_app, tick_settings, db, stand
     assert summary["tick"] == "matches" and summary["matches_ended"] == 1
     run = db.execute("select trigger, outcome from tick_run").fetchone()
     assert run == {"trigger": "cli", "outcome": "ok"}
+
+
+def test_the_curl_cffi_session_is_a_drop_in_switch(make_app, tick_settings, db, standin, tournament):
+    settings = dataclasses.replace(tick_settings, provider_http_session="curl_cffi")
+    client = make_app(settings).test_client()
+    seed_match(db, tournament, 1)
+    standin.round(ROUND_1, [event(1, 100, start=KICKOFF, home=final_score(1), away=final_score(0))])
+    assert tick(client)["matches_ended"] == 1
+    assert standin.requests[0].headers["Referer"] == "https://www.sofascore.com/"

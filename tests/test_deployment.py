@@ -1,0 +1,41 @@
+"""Railway configuration as code, and the cron commands the deployment guide prescribes."""
+
+import re
+import tomllib
+from pathlib import Path
+
+from config import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def gunicorn_setting(name: str) -> str:
+    namespace: dict = {}
+    exec((ROOT / "gunicorn.conf.py").read_text(), namespace)
+    return namespace[name]
+
+
+def test_railway_toml_names_the_health_check_start_command_and_migrations():
+    config = tomllib.loads((ROOT / "railway.toml").read_text())
+    deploy = config["deploy"]
+    assert deploy["healthcheckPath"] == "/readyz"
+    assert deploy["startCommand"].startswith("gunicorn --config gunicorn.conf.py")
+    assert "app:create_app()" in deploy["startCommand"]
+    assert deploy["preDeployCommand"] == ["flask --app app migrate"]
+
+
+def test_gunicorn_is_threaded_with_a_timeout_above_both_budgets():
+    defaults = Settings()
+    assert gunicorn_setting("worker_class") == "gthread"
+    assert gunicorn_setting("timeout") > max(defaults.tick_matches_budget_seconds, defaults.tick_scores_budget_seconds) + 60
+
+
+def test_the_documented_cron_commands_are_fail_loud_and_outlast_the_budget():
+    guide = (ROOT / "docs" / "deploy.md").read_text()
+    defaults = Settings()
+    for kind, schedule, budget in (("matches", "*/10 * * * *", defaults.tick_matches_budget_seconds),
+                                   ("scores", "*/5 * * * *", defaults.tick_scores_budget_seconds)):
+        [command] = [line for line in guide.splitlines() if f"/internal/tick/{kind}" in line and "curl" in line]
+        assert "-fsS" in command and "X-Tick-Trigger: cron" in command and "Bearer $INTERNAL_API_TOKEN" in command
+        assert int(re.search(r"--max-time (\d+)", command).group(1)) > budget
+        assert f"`{schedule}`" in guide
