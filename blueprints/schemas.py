@@ -48,10 +48,14 @@ class StandingsSchema(Schema):
     standings = fields.List(fields.Nested(StandingSchema), required=True)
 
 
-class MatchesTickSummarySchema(Schema):
+class TickSummarySchema(Schema):
     tick = fields.String(required=True)
-    run_id = fields.Integer(allow_none=True, required=True)
+    run_id = fields.Integer(allow_none=True, required=True, metadata={"description": "null for a dry run"})
     dry_run = fields.Boolean(required=True)
+    duration_ms = fields.Integer(required=True)
+
+
+class MatchesTickSummarySchema(TickSummarySchema):
     rounds_due = fields.Integer(required=True)
     rounds_processed = fields.Integer(required=True)
     rounds_failed = fields.Integer(required=True)
@@ -60,19 +64,14 @@ class MatchesTickSummarySchema(Schema):
     matches_checked = fields.Integer(required=True)
     matches_ended = fields.Integer(required=True)
     league_tournaments_marked_outdata = fields.Integer(required=True)
-    duration_ms = fields.Integer(required=True)
 
 
-class ScoresTickSummarySchema(Schema):
-    tick = fields.String(required=True)
-    run_id = fields.Integer(allow_none=True, required=True)
-    dry_run = fields.Boolean(required=True)
+class ScoresTickSummarySchema(TickSummarySchema):
     league_tournaments_claimed = fields.Integer(required=True)
     league_tournaments_updated = fields.Integer(required=True)
     league_tournaments_failed = fields.Integer(required=True)
     league_tournaments_requeued = fields.Integer(required=True)
     participants_scored = fields.Integer(required=True)
-    duration_ms = fields.Integer(required=True)
 
 
 class RunSchema(Schema):

@@ -32,10 +32,14 @@ def _score_field() -> fields.Integer:
     return fields.Integer(strict=True, validate=validate.Range(min=0), allow_none=False)
 
 
-class ScoreSchema(Schema):
+class ProviderSchema(Schema):
+    """Provider payloads carry many fields we do not use: ignore them, validate the rest."""
+
     class Meta:
         unknown = EXCLUDE
 
+
+class ScoreSchema(ProviderSchema):
     current = _score_field()
     display = _score_field()
     period1 = _score_field()
@@ -47,42 +51,27 @@ class ScoreSchema(Schema):
     penalties = _score_field()
 
 
-class StatusSchema(Schema):
-    class Meta:
-        unknown = EXCLUDE
-
+class StatusSchema(ProviderSchema):
     code = fields.Integer(strict=True, required=True)
     description = fields.String()
     type = fields.String()
 
 
-class TeamSchema(Schema):
-    class Meta:
-        unknown = EXCLUDE
-
+class TeamSchema(ProviderSchema):
     name = fields.String(required=True)
 
 
-class RoundInfoSchema(Schema):
-    class Meta:
-        unknown = EXCLUDE
-
+class RoundInfoSchema(ProviderSchema):
     round = fields.Integer(strict=True)
     slug = fields.String()
     name = fields.String()
 
 
-class SeasonSchema(Schema):
-    class Meta:
-        unknown = EXCLUDE
-
+class SeasonSchema(ProviderSchema):
     name = fields.String()
 
 
-class EventSchema(Schema):
-    class Meta:
-        unknown = EXCLUDE
-
+class EventSchema(ProviderSchema):
     id = fields.Integer(strict=True, required=True)
     startTimestamp = fields.Integer(strict=True, required=True)
     status = fields.Nested(StatusSchema, required=True)
@@ -134,34 +123,22 @@ class EventSchema(Schema):
         )
 
 
-class RoundEventsSchema(Schema):
-    class Meta:
-        unknown = EXCLUDE
-
+class RoundEventsSchema(ProviderSchema):
     events = fields.List(fields.Nested(EventSchema), required=True)
 
 
-class SingleEventSchema(Schema):
-    class Meta:
-        unknown = EXCLUDE
-
+class SingleEventSchema(ProviderSchema):
     event = fields.Nested(EventSchema, required=True)
 
 
-class SeasonRoundSchema(Schema):
-    class Meta:
-        unknown = EXCLUDE
-
+class SeasonRoundSchema(ProviderSchema):
     round = fields.Integer(strict=True, required=True)
     slug = fields.String()
     prefix = fields.String()
     name = fields.String()
 
 
-class SeasonRoundsSchema(Schema):
-    class Meta:
-        unknown = EXCLUDE
-
+class SeasonRoundsSchema(ProviderSchema):
     rounds = fields.List(fields.Nested(SeasonRoundSchema), required=True)
 
 
