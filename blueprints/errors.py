@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import sentry_sdk
 from flask import Flask, jsonify
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
@@ -44,5 +45,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):
+        """Handled here, so Flask's signal never fires: report to Sentry explicitly."""
         log.exception("unhandled error")
+        sentry_sdk.capture_exception(exc)
         return error_response(500, "internal server error")

@@ -6,6 +6,7 @@ from flask import Blueprint, Flask, current_app, request
 
 from blueprints.auth import reject_unless_authorised
 from blueprints.params import MatchesTickParams, RunsQuery, ScoresTickParams, request_parameters
+from blueprints.schemas import RunsSchema
 from repositories import runs as runs_repo
 from services.dependencies import Dependencies
 from services.matches_tick import run_matches_tick
@@ -50,9 +51,4 @@ def list_runs():
     query = RunsQuery().load(request.args.to_dict(flat=True))
     with current_app.extensions["db_pool"].connection() as conn:
         runs = runs_repo.list_runs(conn, limit=query["limit"], kind=query.get("kind"), outcome=query.get("outcome"))
-    return {"runs": [{**run, "started_at": _iso(run["started_at"]), "finished_at": _iso(run["finished_at"])}
-                     for run in runs]}
-
-
-def _iso(moment):
-    return moment.isoformat() if moment is not None else None
+    return RunsSchema().dump({"runs": runs})
