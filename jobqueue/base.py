@@ -2,7 +2,9 @@
 
 States: created → active → completed; active → retry (wait) → active …; active → failed.
 A job stuck `active` past its expiry (a killed worker) counts one failed attempt and is
-offered again. Only one non-finished job may exist per (name, singleton_key).
+offered again. Only one non-finished job may exist per (name, singleton_key). Every fetch
+is a new claim (`claim_id`): complete, fail and release act only on the claim still held,
+so a worker whose claim expired and was taken over cannot finish the job.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ class Job:
     retry_limit: int
     start_after: datetime
     last_error: str | None
+    claim_id: str | None = None
 
 
 class Queue(Protocol):
@@ -37,15 +40,17 @@ class Queue(Protocol):
         """Claim up to `limit` waiting jobs among the keys (skipping those others hold), oldest
         `start_after` first. A claimed job may still have to wait for its `start_after`."""
 
-    def complete(self, job_id: str, *, transaction: Any = None) -> bool:
-        """Finish an active job; `transaction` joins the caller's database transaction where supported."""
+    def complete(self, job: Job, *, transaction: Any = None) -> bool:
+        """Finish a claimed job; False if the claim was lost. `transaction` joins the caller's
+        database transaction where the implementation supports it."""
 
-    def fail(self, job_id: str, *, error: str, retry_in: float | None = None, final: bool = False) -> str:
+    def fail(self, job: Job, *, error: str, retry_in: float | None = None, final: bool = False) -> str:
         """Record a failed attempt: back to `retry` (after `retry_in`, else the job's delay) while
-        attempts remain and not `final`, else `failed`. Returns the new state."""
+        attempts remain and not `final`, else `failed`. Returns the new state ('lost' if the
+        claim was lost)."""
 
-    def release(self, job_id: str) -> None:
-        """Give an active job back unattempted (the tick ran out of time before it)."""
+    def release(self, job: Job) -> None:
+        """Give a claimed job back unattempted (the tick ran out of time before it)."""
 
     def active_keys(self, name: str, *, singleton_keys: list[str]) -> set[str]:
         """The keys among these whose job is active and unexpired (held by someone)."""

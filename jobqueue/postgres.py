@@ -23,7 +23,7 @@ EXPIRE = """
 update queue_job
    set state = case when retry_count + 1 > retry_limit then 'failed' else 'retry' end,
        retry_count = retry_count + 1,
-       start_after = %(now)s,
+       start_after = %(now)s, claim_id = null,
        completed_at = case when retry_count + 1 > retry_limit then %(now)s end,
        last_error = 'expired: the worker holding it stopped before finishing'
  where name = %(name)s and state = 'active' and expire_at <= %(now)s
@@ -38,15 +38,15 @@ with next_jobs as (
      for update skip locked
 )
 update queue_job j
-   set state = 'active', started_at = %(now)s, expire_at = %(now)s + j.expire_in
+   set state = 'active', started_at = %(now)s, expire_at = %(now)s + j.expire_in, claim_id = gen_random_uuid()
   from next_jobs
  where j.id = next_jobs.id
 returning j.*
 """
 
 COMPLETE = """
-update queue_job set state = 'completed', completed_at = %(now)s
- where id = %(id)s and state = 'active'
+update queue_job set state = 'completed', completed_at = %(now)s, claim_id = null
+ where id = %(id)s and state = 'active' and claim_id = %(claim_id)s
 """
 
 FAIL = """
@@ -55,15 +55,15 @@ update queue_job
        retry_count = retry_count + 1,
        start_after = %(now)s + coalesce(make_interval(secs => %(retry_in)s::float8), retry_delay),
        completed_at = case when %(final)s::boolean or retry_count + 1 > retry_limit then %(now)s end,
-       last_error = %(error)s
- where id = %(id)s and state = 'active'
+       last_error = %(error)s, claim_id = null
+ where id = %(id)s and state = 'active' and claim_id = %(claim_id)s
 returning state
 """
 
 RELEASE = """
 update queue_job set state = case when retry_count > 0 then 'retry' else 'created' end,
-       started_at = null, expire_at = null
- where id = %(id)s and state = 'active'
+       started_at = null, expire_at = null, claim_id = null
+ where id = %(id)s and state = 'active' and claim_id = %(claim_id)s
 """
 
 ACTIVE_KEYS = """
@@ -79,6 +79,7 @@ def _job(row: dict[str, Any]) -> Job:
         id=str(row["id"]), name=row["name"], singleton_key=row["singleton_key"], data=row["data"],
         state=row["state"], retry_count=row["retry_count"], retry_limit=row["retry_limit"],
         start_after=row["start_after"], last_error=row["last_error"],
+        claim_id=str(row["claim_id"]) if row["claim_id"] else None,
     )
 
 
@@ -105,22 +106,23 @@ class PostgresQueue:
             rows = conn.execute(FETCH, {"name": name, "keys": list(singleton_keys), "limit": limit, "now": now}).fetchall()
         return sorted((_job(r) for r in rows), key=lambda job: (job.start_after, int(job.id)))
 
-    def complete(self, job_id, *, transaction=None):
-        params = {"id": int(job_id), "now": self.clock()}
+    def complete(self, job, *, transaction=None):
+        params = {"id": int(job.id), "claim_id": job.claim_id, "now": self.clock()}
         if transaction is not None:
             return transaction.execute(COMPLETE, params).rowcount == 1
         with self.pool.connection() as conn:
             return conn.execute(COMPLETE, params).rowcount == 1
 
-    def fail(self, job_id, *, error, retry_in=None, final=False):
-        params = {"id": int(job_id), "now": self.clock(), "error": error, "retry_in": retry_in, "final": final}
+    def fail(self, job, *, error, retry_in=None, final=False):
+        params = {"id": int(job.id), "claim_id": job.claim_id, "now": self.clock(), "error": error,
+                  "retry_in": retry_in, "final": final}
         with self.pool.connection() as conn:
             row = conn.execute(FAIL, params).fetchone()
         return row["state"] if row else "lost"
 
-    def release(self, job_id):
+    def release(self, job):
         with self.pool.connection() as conn:
-            conn.execute(RELEASE, {"id": int(job_id)})
+            conn.execute(RELEASE, {"id": int(job.id), "claim_id": job.claim_id})
 
     def active_keys(self, name, *, singleton_keys):
         with self.pool.connection() as conn:

@@ -49,7 +49,8 @@ for _, id in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
   if wanted[redis.call('HGET', job, 'singleton_key')] then
     redis.call('ZREM', KEYS[2], id)
     local expire_at = now + tonumber(redis.call('HGET', job, 'expire_in'))
-    redis.call('HSET', job, 'state', 'active', 'expire_at', expire_at)
+    local claim = redis.call('HINCRBY', job, 'claims', 1)
+    redis.call('HSET', job, 'state', 'active', 'expire_at', expire_at, 'claim_id', claim)
     redis.call('ZADD', KEYS[3], expire_at, id)
     table.insert(claimed, id)
   end
@@ -57,18 +58,18 @@ end
 return claimed
 """
 
-# KEYS: singletons, active, job. ARGV: none
+# KEYS: singletons, active, job. ARGV: claim id
 _COMPLETE = """
-if redis.call('HGET', KEYS[3], 'state') ~= 'active' then return 0 end
+if redis.call('HGET', KEYS[3], 'state') ~= 'active' or redis.call('HGET', KEYS[3], 'claim_id') ~= ARGV[1] then return 0 end
 redis.call('HSET', KEYS[3], 'state', 'completed')
 redis.call('ZREM', KEYS[2], redis.call('HGET', KEYS[3], 'id'))
 redis.call('HDEL', KEYS[1], redis.call('HGET', KEYS[3], 'singleton_key'))
 return 1
 """
 
-# KEYS: singletons, waiting, active, job. ARGV: now, error, retry_in ('' = job delay), final ('1'/'0')
+# KEYS: singletons, waiting, active, job. ARGV: now, error, retry_in ('' = job delay), final ('1'/'0'), claim id
 _FAIL = """
-if redis.call('HGET', KEYS[4], 'state') ~= 'active' then return 'lost' end
+if redis.call('HGET', KEYS[4], 'state') ~= 'active' or redis.call('HGET', KEYS[4], 'claim_id') ~= ARGV[5] then return 'lost' end
 local id = redis.call('HGET', KEYS[4], 'id')
 local count = tonumber(redis.call('HGET', KEYS[4], 'retry_count')) + 1
 redis.call('ZREM', KEYS[3], id)
@@ -85,9 +86,9 @@ redis.call('ZADD', KEYS[2], start_after, id)
 return 'retry'
 """
 
-# KEYS: waiting, active, job
+# KEYS: waiting, active, job. ARGV: claim id
 _RELEASE = """
-if redis.call('HGET', KEYS[3], 'state') ~= 'active' then return 0 end
+if redis.call('HGET', KEYS[3], 'state') ~= 'active' or redis.call('HGET', KEYS[3], 'claim_id') ~= ARGV[1] then return 0 end
 local id = redis.call('HGET', KEYS[3], 'id')
 local state = 'created'
 if tonumber(redis.call('HGET', KEYS[3], 'retry_count')) > 0 then state = 'retry' end
@@ -124,9 +125,6 @@ class RedisQueue:
         return {"seq": f"{self.prefix}:seq", "singletons": f"{base}:singletons", "waiting": f"{base}:waiting",
                 "active": f"{base}:active", "job": f"{self.prefix}:job:"}
 
-    def _name_of(self, job_id: str) -> str:
-        return _text(self.redis.hget(f"{self.prefix}:job:{job_id}", "name"))
-
     def send(self, name, data, *, singleton_key, retry_limit, retry_delay=0, expire_in, start_after=None):
         k = self._keys(name)
         now = _timestamp(self.clock())
@@ -143,21 +141,22 @@ class RedisQueue:
                           args=[_timestamp(self.clock()), limit, json.dumps(list(singleton_keys))])
         return [self.get(_text(job_id)) for job_id in ids]
 
-    def complete(self, job_id, *, transaction=None):
-        k = self._keys(self._name_of(job_id))
-        return self._complete(keys=[k["singletons"], k["active"], f"{k['job']}{job_id}"]) == 1
+    def complete(self, job, *, transaction=None):
+        k = self._keys(job.name)
+        return self._complete(keys=[k["singletons"], k["active"], f"{k['job']}{job.id}"], args=[job.claim_id]) == 1
 
-    def fail(self, job_id, *, error, retry_in=None, final=False):
-        k = self._keys(self._name_of(job_id))
+    def fail(self, job, *, error, retry_in=None, final=False):
+        k = self._keys(job.name)
         state = self._fail(
-            keys=[k["singletons"], k["waiting"], k["active"], f"{k['job']}{job_id}"],
-            args=[_timestamp(self.clock()), error, "" if retry_in is None else retry_in, "1" if final else "0"],
+            keys=[k["singletons"], k["waiting"], k["active"], f"{k['job']}{job.id}"],
+            args=[_timestamp(self.clock()), error, "" if retry_in is None else retry_in, "1" if final else "0",
+                  job.claim_id],
         )
         return _text(state)
 
-    def release(self, job_id):
-        k = self._keys(self._name_of(job_id))
-        self._release(keys=[k["waiting"], k["active"], f"{k['job']}{job_id}"])
+    def release(self, job):
+        k = self._keys(job.name)
+        self._release(keys=[k["waiting"], k["active"], f"{k['job']}{job.id}"], args=[job.claim_id])
 
     def active_keys(self, name, *, singleton_keys):
         k = self._keys(name)
@@ -181,5 +180,5 @@ class RedisQueue:
             id=row["id"], name=row["name"], singleton_key=row["singleton_key"], data=json.loads(row["data"]),
             state=row["state"], retry_count=int(row["retry_count"]), retry_limit=int(row["retry_limit"]),
             start_after=datetime.fromtimestamp(float(row["start_after"]), tz=timezone.utc),
-            last_error=row.get("last_error"),
+            last_error=row.get("last_error"), claim_id=row.get("claim_id"),
         )

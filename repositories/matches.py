@@ -11,17 +11,17 @@ from provider.base import ProviderEvent
 
 # SPEC §6.1 and §6.10: three arms, each served by its own partial index.
 _DUE_MATCHES = """
-    select id, tournament_id, round_number, round_slug, round_prefix, start_time
+    select id, sofascore_event_id, tournament_id, round_number, round_slug, round_prefix, start_time
       from match
      where status = 'open' and start_time <= %(open_cutoff)s
        and (last_checked_at is null or last_checked_at <= %(recheck_cutoff)s)
     union all
-    select id, tournament_id, round_number, round_slug, round_prefix, start_time
+    select id, sofascore_event_id, tournament_id, round_number, round_slug, round_prefix, start_time
       from match
      where status = 'postponed'
        and (last_checked_at is null or last_checked_at <= %(postponed_cutoff)s)
     union all
-    select id, tournament_id, round_number, round_slug, round_prefix, start_time
+    select id, sofascore_event_id, tournament_id, round_number, round_slug, round_prefix, start_time
       from match
      where settle_check_at <= %(now)s and status = 'ended'
        and (last_checked_at is null or last_checked_at <= %(recheck_cutoff)s)
@@ -41,12 +41,11 @@ select due.tournament_id, due.round_number, due.round_slug, due.round_prefix,
 
 DUE_MATCHES_OF_ROUND = f"""
 with due as ({_DUE_MATCHES})
-select m.id, m.sofascore_event_id
+select id, sofascore_event_id
   from due
-  join match m on m.id = due.id
- where due.tournament_id = %(tournament_id)s and due.round_number = %(round_number)s
-   and due.round_slug is not distinct from %(round_slug)s
-   and due.round_prefix is not distinct from %(round_prefix)s
+ where tournament_id = %(tournament_id)s and round_number = %(round_number)s
+   and round_slug is not distinct from %(round_slug)s
+   and round_prefix is not distinct from %(round_prefix)s
 """
 
 # Writes every known event of a payload; reports which scored outcomes changed (SPEC §6.5).

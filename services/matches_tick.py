@@ -31,8 +31,16 @@ def round_job_data(row: dict[str, Any]) -> dict[str, Any]:
                                          "sofascore_unique_tournament_id", "sofascore_season_id")}
 
 
+@dataclass
+class Claim:
+    """The round's job as this tick currently holds it (a retry wait re-claims it)."""
+
+    job: Job
+    held: bool = True
+
+
 class RoundTakenOver(Exception):
-    """Another tick claimed the round while this one waited to retry it."""
+    """Another tick claimed the round (while this one waited to retry it, or after its claim expired)."""
 
 
 @dataclass
@@ -63,7 +71,7 @@ class RoundWorker:
         wait = (job.start_after - self.deps.clock()).total_seconds()
         if wait > 0:
             if not self.budget.fits(wait + self.retry.attempt_seconds):
-                self.queue.release(job.id)
+                self.queue.release(job)
                 return RoundResult("deferred")
             self.deps.sleep(wait)
 
@@ -73,45 +81,44 @@ class RoundWorker:
                 conn, policy=self.policy, now=self.deps.clock(), tournament_id=data["tournament_id"],
                 round_number=data["round_number"], round_slug=data["round_slug"], round_prefix=data["round_prefix"])
         if not due:  # another tick finished this round after we looked
-            self.queue.complete(job.id)
+            self.queue.complete(job)
             return RoundResult("skipped")
 
+        claim = Claim(job)
         try:
-            events = self._fetch_round(job)
+            return self._write_round(claim, due, self._fetch_round(claim))
         except RoundTakenOver:
             return RoundResult("skipped")
         except Deferred as deferred:
             if deferred.error is None:
-                self.queue.release(job.id)
+                self.queue.release(claim.job)
             else:
-                self.queue.fail(job.id, error=str(deferred.error), retry_in=deferred.wait)
+                self.queue.fail(claim.job, error=str(deferred.error), retry_in=deferred.wait)
             return RoundResult("deferred")
         except RetriesExhausted as exhausted:
-            return self._round_failed(job, due, exhausted)
-        return self._write_round(job, due, events)
+            return self._round_failed(claim.job, due, exhausted)
 
-    def _fetch_round(self, job: Job) -> list[ProviderEvent]:
-        data = job.data
+    def _fetch_round(self, claim: Claim) -> list[ProviderEvent]:
+        data = claim.job.data
         ref = RoundRef(data["sofascore_unique_tournament_id"], data["sofascore_season_id"], data["round_number"],
                        data["round_slug"], data["round_prefix"])
-        held = {"job": job}
 
         def persist_failure(error: ProviderError, wait: float) -> None:
-            self.queue.fail(held["job"].id, error=str(error), retry_in=wait)
-            held["job"] = None
+            self.queue.fail(claim.job, error=str(error), retry_in=wait)
+            claim.held = False
 
         def attempt() -> list[ProviderEvent]:
-            if held["job"] is None:  # waited out a retry delay: take the job back before trying again
-                claimed = self.queue.fetch(ROUND_JOB, singleton_keys=[job.singleton_key], limit=1)
+            if not claim.held:  # waited out a retry delay: take the job back before trying again
+                claimed = self.queue.fetch(ROUND_JOB, singleton_keys=[claim.job.singleton_key], limit=1)
                 if not claimed:
-                    raise RoundTakenOver(job.singleton_key)
-                held["job"] = claimed[0]
+                    raise RoundTakenOver(claim.job.singleton_key)
+                claim.job, claim.held = claimed[0], True
             return self.provider.fetch_round(ref)
 
-        return self.retry.run(attempt, attempts_made=job.retry_count, on_retry=persist_failure)
+        return self.retry.run(attempt, attempts_made=claim.job.retry_count, on_retry=persist_failure)
 
     def _round_failed(self, job: Job, due: list[dict], exhausted: RetriesExhausted) -> RoundResult:
-        self.queue.fail(job.id, error=str(exhausted.error), final=True)
+        self.queue.fail(job, error=str(exhausted.error), final=True)
         now = self.deps.clock()
         with self.deps.pool.connection() as conn:
             checked = matches_repo.mark_checked(conn, match_ids=[m["id"] for m in due], now=now)
@@ -145,10 +152,10 @@ class RoundWorker:
                 )
         return events, unchecked
 
-    def _write_round(self, job: Job, due: list[dict], events: list[ProviderEvent]) -> RoundResult:
+    def _write_round(self, claim: Claim, due: list[dict], events: list[ProviderEvent]) -> RoundResult:
         seen = {event.event_id for event in events}
         missing = [m for m in due if m["sofascore_event_id"] not in seen]
-        lone_events, unchecked = self._fetch_missing_events(job, missing)
+        lone_events, unchecked = self._fetch_missing_events(claim.job, missing)
         checked_ids = [m["id"] for m in due if m["id"] not in set(unchecked)]
         now = self.deps.clock()
         with self.deps.pool.connection() as conn, conn.transaction():
@@ -157,7 +164,8 @@ class RoundWorker:
             checked = matches_repo.mark_checked(conn, match_ids=checked_ids, now=now)
             marked = matches_repo.mark_league_tournaments_outdata(
                 conn, tournament_ids=applied.changed_tournament_ids, now=now)
-            self.queue.complete(job.id, transaction=conn)
+            if not self.queue.complete(claim.job, transaction=conn):
+                raise RoundTakenOver(claim.job.singleton_key)  # rolls the writes back: the round is someone else's
         return RoundResult("processed", matches_checked=checked, matches_ended=len(applied.ended_ids),
                            marked_outdata=marked)
 

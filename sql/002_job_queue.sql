@@ -12,6 +12,7 @@ create table queue_job (
     retry_delay   interval not null default '0',
     start_after   timestamptz not null default now(),
     expire_in     interval not null default '15 minutes',
+    claim_id      uuid,          -- identifies the current claim: a stale claimer cannot finish the job
     started_at    timestamptz,
     expire_at     timestamptz,
     completed_at  timestamptz,

@@ -45,7 +45,7 @@ def test_send_is_singleton_while_unfinished(queue):
     assert send(queue) is None
     [job] = queue.fetch("round", singleton_keys=["round-1"], limit=5)
     assert send(queue) is None, "an active job still holds the key"
-    assert queue.complete(job.id)
+    assert queue.complete(job)
     assert send(queue) is not None, "a finished job frees the key"
 
 
@@ -71,10 +71,10 @@ def test_fail_retries_with_delay_until_the_limit_then_keeps_the_failed_job(queue
     for attempt in (1, 2):
         [job] = queue.fetch("round", singleton_keys=["round-1"], limit=1)
         assert job.retry_count == attempt - 1
-        assert queue.fail(job.id, error=f"boom {attempt}") == "retry"
+        assert queue.fail(job, error=f"boom {attempt}") == "retry"
         assert queue.get(job_id).start_after == clock() + timedelta(seconds=30)
     [job] = queue.fetch("round", singleton_keys=["round-1"], limit=1)
-    assert queue.fail(job.id, error="boom 3") == "failed"
+    assert queue.fail(job, error="boom 3") == "failed"
     failed = queue.get(job_id)
     assert (failed.state, failed.retry_count, failed.last_error) == ("failed", 3, "boom 3")
     assert queue.fetch("round", singleton_keys=["round-1"], limit=1) == []
@@ -83,16 +83,16 @@ def test_fail_retries_with_delay_until_the_limit_then_keeps_the_failed_job(queue
 def test_fail_with_explicit_wait_and_final(queue, clock):
     job_id = send(queue)
     [job] = queue.fetch("round", singleton_keys=["round-1"], limit=1)
-    queue.fail(job.id, error="429", retry_in=90)
+    queue.fail(job, error="429", retry_in=90)
     assert queue.get(job_id).start_after == clock() + timedelta(seconds=90)
     [job] = queue.fetch("round", singleton_keys=["round-1"], limit=1)
-    assert queue.fail(job.id, error="404", final=True) == "failed"
+    assert queue.fail(job, error="404", final=True) == "failed"
 
 
 def test_release_gives_a_job_back_without_counting_an_attempt(queue):
     job_id = send(queue)
     [job] = queue.fetch("round", singleton_keys=["round-1"], limit=1)
-    queue.release(job.id)
+    queue.release(job)
     again = queue.get(job_id)
     assert (again.state, again.retry_count) == ("created", 0)
     assert [j.id for j in queue.fetch("round", singleton_keys=["round-1"], limit=1)] == [job_id]
@@ -123,6 +123,19 @@ def test_postgres_completion_joins_the_callers_transaction(pg_queue, app):
     with app.extensions["db_pool"].connection() as conn:
         with pytest.raises(RuntimeError):
             with conn.transaction():
-                assert pg_queue.complete(job.id, transaction=conn)
+                assert pg_queue.complete(job, transaction=conn)
                 raise RuntimeError("the write failed")
     assert pg_queue.get(job_id).state == "active", "rolled back with the caller's write"
+
+
+def test_a_claim_that_expired_and_was_taken_over_can_no_longer_finish_the_job(queue, clock):
+    job_id = send(queue, expire_in=10)
+    [stale] = queue.fetch("round", singleton_keys=["round-1"], limit=1)
+    clock.advance(11)
+    [current] = queue.fetch("round", singleton_keys=["round-1"], limit=1)
+    assert current.id == stale.id == job_id and current.claim_id != stale.claim_id
+    assert queue.complete(stale) is False
+    assert queue.fail(stale, error="late") == "lost"
+    queue.release(stale)
+    assert queue.get(job_id).state == "active"
+    assert queue.complete(current) is True

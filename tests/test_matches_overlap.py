@@ -13,7 +13,7 @@ from werkzeug import Response
 
 from services.dependencies import Dependencies
 from services.matches_tick import run_matches_tick
-from tests.sofascore import StandIn, event, final_score, round_path
+from tests.sofascore import StandIn, event, final_score, json_response, round_path
 from tests.support import KICKOFF, lt_statuses, seed_league, seed_match, seed_tournament
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -101,3 +101,26 @@ def test_a_tick_killed_mid_round_writes_nothing_and_a_later_tick_completes_it(ma
     assert lt_statuses(db) == {lt["id"]: "outdata"}
     job = db.execute("select state, retry_count, last_error from queue_job").fetchone()
     assert job["state"] == "completed" and job["retry_count"] == 1 and job["last_error"].startswith("expired")
+
+
+def test_a_tick_that_lost_its_claim_writes_nothing(make_app, settings, db, standin, clock):
+    """If a round's claim expired and another tick took it over, the late tick's write rolls back."""
+    from jobqueue.postgres import PostgresQueue
+    from services.matches_tick import ROUND_JOB
+
+    tournament = seed_tournament(db)
+    seed_match(db, tournament, 1)
+    path = round_path(17, 100, 1)
+    app = make_app(dataclasses.replace(settings, sofascore_base_url=standin.base_url))
+    queue = PostgresQueue(app.extensions["db_pool"], clock=clock)
+
+    def taken_over_meanwhile(attempt):
+        db.execute("update queue_job set expire_at = %s", (clock() - timedelta(seconds=1),))
+        assert queue.fetch(ROUND_JOB, singleton_keys=[f"{tournament['id']}/1//"], limit=1), "another tick takes it over"
+        return json_response({"events": [event(1, 100, start=KICKOFF, home=final_score(1), away=final_score(0))]})
+
+    standin._routes[path] = taken_over_meanwhile
+    summary = run_matches_tick(Dependencies.from_app(app))
+    assert summary["rounds_skipped"] == 1 and summary["rounds_processed"] == 0
+    assert db.execute("select status, last_checked_at from match").fetchone() == {"status": "open", "last_checked_at": None}
+    assert standin.counts == {path: 1}
