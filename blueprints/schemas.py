@@ -5,7 +5,6 @@ from __future__ import annotations
 from marshmallow import Schema, fields
 
 
-
 def _status() -> fields.String:
     return fields.String(required=True, metadata={"enum": ["outdata", "syncing", "up-to-date"]})
 

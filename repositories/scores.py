@@ -161,4 +161,4 @@ def finish(conn: psycopg.Connection, *, league_tournament_id: int, run_id: int, 
 
 
 def requeue(conn: psycopg.Connection, *, ids: list[int], run_id: int) -> int:
-    return conn.execute(REQUEUE, {"ids": ids, "run_id": run_id}).rowcount if ids else 0
+    return conn.execute(REQUEUE, {"ids": ids, "run_id": run_id}).rowcount

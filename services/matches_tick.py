@@ -55,15 +55,14 @@ class RoundWorker:
     """Processes claimed round jobs for one tick."""
 
     def __init__(self, deps: Dependencies, *, queue: Queue, provider: MatchDataProvider, budget: Budget,
-                 run: TickRun, attempt_seconds: float):
+                 run: TickRun, policy: DuePolicy, attempt_seconds: float):
         self.deps = deps
         self.queue = queue
         self.provider = provider
         self.budget = budget
         self.run = run
         self.settings = deps.settings
-        self.policy = DuePolicy(self.settings.match_result_delay_minutes, self.settings.match_recheck_minutes,
-                                self.settings.postponed_recheck_minutes)
+        self.policy = policy
         self.retry = RetryPolicy(delays=self.settings.retry_delays, budget=budget,
                                  attempt_seconds=attempt_seconds, sleep=deps.sleep)
 
@@ -193,7 +192,7 @@ def run_matches_tick(deps: Dependencies, *, max_rounds: int | None = None, dry_r
         jobs = queue.fetch(ROUND_JOB, singleton_keys=keys, limit=max_rounds)
 
         provider = deps.provider()
-        worker = RoundWorker(deps, queue=queue, provider=provider, budget=budget, run=run,
+        worker = RoundWorker(deps, queue=queue, provider=provider, budget=budget, run=run, policy=policy,
                              attempt_seconds=settings.provider_timeout_seconds + provider.limiter.interval_seconds)
         outcomes: Counter[str] = Counter()
         totals: Counter[str] = Counter()

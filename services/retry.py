@@ -30,10 +30,9 @@ class RetriesExhausted(Exception):
 class Deferred(Exception):
     """The next attempt (or its wait) would end past the budget; `error` is None if none was made."""
 
-    def __init__(self, error: ProviderError | None, attempts: int, wait: float):
+    def __init__(self, error: ProviderError | None, wait: float):
         super().__init__(str(error) if error else "not started: the tick's budget was spent")
         self.error = error
-        self.attempts = attempts
         self.wait = wait
 
 
@@ -56,7 +55,7 @@ class RetryPolicy:
         before each wait, with the error and the wait, so a caller can persist progress.
         """
         if not self.budget.fits(self.attempt_seconds):
-            raise Deferred(None, attempts_made, 0.0)
+            raise Deferred(None, 0.0)
         stopped_for_budget: list[float] = []
 
         def attempts_so_far(state: RetryCallState) -> int:
@@ -96,5 +95,5 @@ class RetryPolicy:
             return retrying(counted_attempt)
         except ProviderError as error:
             if stopped_for_budget:
-                raise Deferred(error, attempts_made + made, stopped_for_budget[0]) from error
+                raise Deferred(error, stopped_for_budget[0]) from error
             raise RetriesExhausted(error, attempts_made + made) from error

@@ -57,8 +57,9 @@ def run_scores_tick(deps: Dependencies, *, max_leagues: int | None = None, dry_r
                 _calculation_failed(deps, run, item, exc)
             longest = max(longest, deps.clock() - started)
 
-        with deps.pool.connection() as conn:
-            scores_repo.requeue(conn, ids=not_reached, run_id=run.run_id)
+        if not_reached:
+            with deps.pool.connection() as conn:
+                scores_repo.requeue(conn, ids=not_reached, run_id=run.run_id)
         return run.finish(_summary(claimed=len(claimed), updated=updated, failed=failed,
                                    requeued=len(claimed) - updated - failed, participants=participants))
 
