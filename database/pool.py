@@ -1,24 +1,59 @@
-"""The process-wide connection pool: autocommit connections, explicit transactions."""
+"""The process-wide connection pool: autocommit connections, explicit transactions, and
+timeouts on every statement and lock wait."""
 
 from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Iterator
 
 import psycopg
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 # Errors that mean "the database cannot be reached right now" (mapped to HTTP 503).
-DATABASE_UNAVAILABLE = (psycopg.OperationalError, PoolTimeout)
+DATABASE_UNAVAILABLE = (psycopg.OperationalError, psycopg.InterfaceError, PoolTimeout)
+# Connection exceptions, and the server shutting down or not yet accepting connections.
+_CONNECTION_SQLSTATES = ("08", "57P01", "57P02", "57P03")
+
+# Defaults for every pooled connection; a tick narrows them per transaction to its budget.
+DEFAULT_LOCK_TIMEOUT_MS = 5_000
+DEFAULT_STATEMENT_TIMEOUT_MS = 30_000
+
+
+def connection_lost(exc: BaseException) -> bool:
+    """Is this the database being unreachable (ending a tick), rather than one statement
+    failing (a lock, deadlock or statement timeout, a rejected value: one item fails)?"""
+    if isinstance(exc, (PoolTimeout, psycopg.InterfaceError)):
+        return True
+    if isinstance(exc, psycopg.OperationalError):
+        sqlstate = exc.sqlstate
+        return sqlstate is None or sqlstate.startswith(_CONNECTION_SQLSTATES)
+    return False
 
 
 def open_pool(conninfo: str, *, max_size: int, timeout: float) -> ConnectionPool:
     """Open a pool whose connections are checked on checkout, so a restarted database heals."""
+    options = f"-c lock_timeout={DEFAULT_LOCK_TIMEOUT_MS} -c statement_timeout={DEFAULT_STATEMENT_TIMEOUT_MS}"
     return ConnectionPool(
         conninfo,
         min_size=1,
         max_size=max_size,
         timeout=timeout,
-        kwargs={"autocommit": True, "row_factory": dict_row, "connect_timeout": max(1, int(timeout))},
+        kwargs={"autocommit": True, "row_factory": dict_row, "connect_timeout": max(1, int(timeout)),
+                "options": options},
         check=ConnectionPool.check_connection,
         open=True,
         name="app",
     )
+
+
+@contextmanager
+def limited_transaction(conn: psycopg.Connection, *, statement_seconds: float,
+                        lock_seconds: float) -> Iterator[psycopg.Connection]:
+    """A transaction whose statements and lock waits give up after these times."""
+    with conn.transaction():
+        conn.execute("select set_config('statement_timeout', %(statement)s, true), "
+                     "set_config('lock_timeout', %(lock)s, true)",
+                     {"statement": f"{max(1, int(statement_seconds * 1000))}ms",
+                      "lock": f"{max(1, int(lock_seconds * 1000))}ms"})
+        yield conn

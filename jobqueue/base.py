@@ -1,8 +1,8 @@
 """The queue contract (pg-boss semantics), shared by every implementation.
 
-States: created → active → completed; active → retry (wait) → active …; active → failed.
-A job stuck `active` past its expiry (a killed worker) counts one failed attempt and is
-offered again. Only one non-finished job may exist per (name, singleton_key). Every fetch
+States: created → active → completed; active → retry (wait) → active …; active → failed;
+created/retry → cancelled (no longer wanted). A job stuck `active` past its expiry (a killed
+worker) counts one failed attempt and is offered again, or fails when out of attempts. Only one non-finished job may exist per (name, singleton_key). Every fetch
 is a new claim (`claim_id`): complete, fail and release act only on the claim still held,
 so a worker whose claim expired and was taken over cannot finish the job.
 """
@@ -14,7 +14,8 @@ from datetime import datetime
 from typing import Any, Protocol
 
 WAITING_STATES = ("created", "retry")
-FINISHED_STATES = ("completed", "failed")
+FINISHED_STATES = ("completed", "failed", "cancelled")
+EXPIRED_ERROR = "expired: the worker holding it stopped before finishing"
 
 
 @dataclass(frozen=True)
@@ -36,9 +37,19 @@ class Queue(Protocol):
              retry_delay: float = 0, expire_in: float, start_after: datetime | None = None) -> str | None:
         """Create a job unless one with the same singleton key is unfinished; its id, or None."""
 
+    def expire(self, name: str) -> list[Job]:
+        """Take back jobs whose claim expired (a killed worker); returns those that thereby
+        ran out of attempts and failed, for the caller to report."""
+
     def fetch(self, name: str, *, singleton_keys: list[str], limit: int) -> list[Job]:
-        """Claim up to `limit` waiting jobs among the keys (skipping those others hold), oldest
-        `start_after` first. A claimed job may still have to wait for its `start_after`."""
+        """Claim up to `limit` waiting jobs among the keys whose `start_after` has come,
+        oldest `start_after` first, skipping those others hold."""
+
+    def cancel_waiting(self, name: str, *, keep_keys: list[str]) -> int:
+        """Cancel waiting jobs whose key is not among `keep_keys`; returns how many."""
+
+    def prune(self, name: str, *, finished_before: datetime) -> int:
+        """Delete jobs finished before this time; returns how many."""
 
     def complete(self, job: Job, *, transaction: Any = None) -> bool:
         """Finish a claimed job; False if the claim was lost. `transaction` joins the caller's

@@ -8,7 +8,7 @@ from typing import Any, Callable
 from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool
 
-from jobqueue.base import Job
+from jobqueue.base import EXPIRED_ERROR, Job
 
 SEND = """
 insert into queue_job (name, singleton_key, data, retry_limit, retry_delay, expire_in, start_after, created_at)
@@ -20,19 +20,43 @@ returning id
 
 # A killed worker's job: one failed attempt, then offered again (or failed when out of attempts).
 EXPIRE = """
-update queue_job
+with expired as (
+    select id from queue_job
+     where name = %(name)s and state = 'active' and expire_at <= %(now)s
+     order by id
+     for update skip locked
+)
+update queue_job j
    set state = case when retry_count + 1 > retry_limit then 'failed' else 'retry' end,
        retry_count = retry_count + 1,
        start_after = %(now)s, claim_id = null,
        completed_at = case when retry_count + 1 > retry_limit then %(now)s end,
-       last_error = 'expired: the worker holding it stopped before finishing'
- where name = %(name)s and state = 'active' and expire_at <= %(now)s
+       last_error = %(error)s
+  from expired
+ where j.id = expired.id
+returning j.*
+"""
+
+CANCEL_WAITING = """
+with unwanted as (
+    select id from queue_job
+     where name = %(name)s and state in ('created', 'retry') and not (singleton_key = any(%(keep)s))
+     for update skip locked
+)
+update queue_job j set state = 'cancelled', completed_at = %(now)s
+  from unwanted
+ where j.id = unwanted.id
+"""
+
+PRUNE = """
+delete from queue_job where name = %(name)s and state in ('completed', 'failed', 'cancelled') and completed_at < %(before)s
 """
 
 FETCH = """
 with next_jobs as (
     select id from queue_job
      where name = %(name)s and state in ('created', 'retry') and singleton_key = any(%(keys)s)
+       and start_after <= %(now)s
      order by start_after, id
      limit %(limit)s
      for update skip locked
@@ -99,12 +123,24 @@ class PostgresQueue:
             }).fetchone()
         return str(row["id"]) if row else None
 
+    def expire(self, name):
+        with self.pool.connection() as conn:
+            rows = conn.execute(EXPIRE, {"name": name, "now": self.clock(), "error": EXPIRED_ERROR}).fetchall()
+        return sorted((_job(r) for r in rows if r["state"] == "failed"), key=lambda job: int(job.id))
+
     def fetch(self, name, *, singleton_keys, limit):
         now = self.clock()
-        with self.pool.connection() as conn, conn.transaction():
-            conn.execute(EXPIRE, {"name": name, "now": now})
+        with self.pool.connection() as conn:
             rows = conn.execute(FETCH, {"name": name, "keys": list(singleton_keys), "limit": limit, "now": now}).fetchall()
         return sorted((_job(r) for r in rows), key=lambda job: (job.start_after, int(job.id)))
+
+    def cancel_waiting(self, name, *, keep_keys):
+        with self.pool.connection() as conn:
+            return conn.execute(CANCEL_WAITING, {"name": name, "keep": list(keep_keys), "now": self.clock()}).rowcount
+
+    def prune(self, name, *, finished_before):
+        with self.pool.connection() as conn:
+            return conn.execute(PRUNE, {"name": name, "before": finished_before}).rowcount
 
     def complete(self, job, *, transaction=None):
         params = {"id": int(job.id), "claim_id": job.claim_id, "now": self.clock()}

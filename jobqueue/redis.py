@@ -10,7 +10,7 @@ import json
 from datetime import datetime, timezone
 from typing import Any, Callable
 
-from jobqueue.base import Job
+from jobqueue.base import EXPIRED_ERROR, Job
 
 # KEYS: seq, singletons, waiting, active, job-prefix. ARGV: key, data, retry_limit, retry_delay, expire_in, start_after, now, name
 _SEND = """
@@ -24,64 +24,76 @@ redis.call('ZADD', KEYS[3], ARGV[6], id)
 return id
 """
 
-# KEYS: singletons, waiting, active, job-prefix. ARGV: now, limit, wanted keys (json list)
-_FETCH = """
+# KEYS: singletons, waiting, active, finished, job-prefix. ARGV: now, error. Returns the ids that failed.
+_EXPIRE = """
 local now = tonumber(ARGV[1])
+local failed = {}
 for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now)) do
-  local job = KEYS[4] .. id
+  local job = KEYS[5] .. id
   local count = tonumber(redis.call('HGET', job, 'retry_count')) + 1
   redis.call('ZREM', KEYS[3], id)
-  redis.call('HSET', job, 'retry_count', count, 'last_error', 'expired: the worker holding it stopped before finishing')
+  redis.call('HSET', job, 'retry_count', count, 'last_error', ARGV[2], 'claim_id', '')
   if count > tonumber(redis.call('HGET', job, 'retry_limit')) then
-    redis.call('HSET', job, 'state', 'failed')
+    redis.call('HSET', job, 'state', 'failed', 'completed_at', now)
     redis.call('HDEL', KEYS[1], redis.call('HGET', job, 'singleton_key'))
+    redis.call('ZADD', KEYS[4], now, id)
+    table.insert(failed, id)
   else
     redis.call('HSET', job, 'state', 'retry', 'start_after', now)
     redis.call('ZADD', KEYS[2], now, id)
   end
 end
+return failed
+"""
+
+# KEYS: waiting, active, job-prefix. ARGV: now, limit, wanted keys (json list)
+_FETCH = """
+local now = tonumber(ARGV[1])
 local wanted = {}
 for _, key in ipairs(cjson.decode(ARGV[3])) do wanted[key] = true end
 local claimed = {}
-for _, id in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
+for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now)) do
   if #claimed >= tonumber(ARGV[2]) then break end
-  local job = KEYS[4] .. id
+  local job = KEYS[3] .. id
   if wanted[redis.call('HGET', job, 'singleton_key')] then
-    redis.call('ZREM', KEYS[2], id)
+    redis.call('ZREM', KEYS[1], id)
     local expire_at = now + tonumber(redis.call('HGET', job, 'expire_in'))
     local claim = redis.call('HINCRBY', job, 'claims', 1)
     redis.call('HSET', job, 'state', 'active', 'expire_at', expire_at, 'claim_id', claim)
-    redis.call('ZADD', KEYS[3], expire_at, id)
+    redis.call('ZADD', KEYS[2], expire_at, id)
     table.insert(claimed, id)
   end
 end
 return claimed
 """
 
-# KEYS: singletons, active, job. ARGV: claim id
+# KEYS: singletons, active, finished, job. ARGV: claim id, now
 _COMPLETE = """
-if redis.call('HGET', KEYS[3], 'state') ~= 'active' or redis.call('HGET', KEYS[3], 'claim_id') ~= ARGV[1] then return 0 end
-redis.call('HSET', KEYS[3], 'state', 'completed')
-redis.call('ZREM', KEYS[2], redis.call('HGET', KEYS[3], 'id'))
-redis.call('HDEL', KEYS[1], redis.call('HGET', KEYS[3], 'singleton_key'))
+if redis.call('HGET', KEYS[4], 'state') ~= 'active' or redis.call('HGET', KEYS[4], 'claim_id') ~= ARGV[1] then return 0 end
+local id = redis.call('HGET', KEYS[4], 'id')
+redis.call('HSET', KEYS[4], 'state', 'completed', 'completed_at', ARGV[2], 'claim_id', '')
+redis.call('ZREM', KEYS[2], id)
+redis.call('ZADD', KEYS[3], ARGV[2], id)
+redis.call('HDEL', KEYS[1], redis.call('HGET', KEYS[4], 'singleton_key'))
 return 1
 """
 
-# KEYS: singletons, waiting, active, job. ARGV: now, error, retry_in ('' = job delay), final ('1'/'0'), claim id
+# KEYS: singletons, waiting, active, finished, job. ARGV: now, error, retry_in ('' = job delay), final ('1'/'0'), claim id
 _FAIL = """
-if redis.call('HGET', KEYS[4], 'state') ~= 'active' or redis.call('HGET', KEYS[4], 'claim_id') ~= ARGV[5] then return 'lost' end
-local id = redis.call('HGET', KEYS[4], 'id')
-local count = tonumber(redis.call('HGET', KEYS[4], 'retry_count')) + 1
+if redis.call('HGET', KEYS[5], 'state') ~= 'active' or redis.call('HGET', KEYS[5], 'claim_id') ~= ARGV[5] then return 'lost' end
+local id = redis.call('HGET', KEYS[5], 'id')
+local count = tonumber(redis.call('HGET', KEYS[5], 'retry_count')) + 1
 redis.call('ZREM', KEYS[3], id)
-redis.call('HSET', KEYS[4], 'retry_count', count, 'last_error', ARGV[2])
-if ARGV[4] == '1' or count > tonumber(redis.call('HGET', KEYS[4], 'retry_limit')) then
-  redis.call('HSET', KEYS[4], 'state', 'failed')
-  redis.call('HDEL', KEYS[1], redis.call('HGET', KEYS[4], 'singleton_key'))
+redis.call('HSET', KEYS[5], 'retry_count', count, 'last_error', ARGV[2], 'claim_id', '')
+if ARGV[4] == '1' or count > tonumber(redis.call('HGET', KEYS[5], 'retry_limit')) then
+  redis.call('HSET', KEYS[5], 'state', 'failed', 'completed_at', ARGV[1])
+  redis.call('HDEL', KEYS[1], redis.call('HGET', KEYS[5], 'singleton_key'))
+  redis.call('ZADD', KEYS[4], ARGV[1], id)
   return 'failed'
 end
-local delay = tonumber(ARGV[3]) or tonumber(redis.call('HGET', KEYS[4], 'retry_delay'))
+local delay = tonumber(ARGV[3]) or tonumber(redis.call('HGET', KEYS[5], 'retry_delay'))
 local start_after = tonumber(ARGV[1]) + delay
-redis.call('HSET', KEYS[4], 'state', 'retry', 'start_after', start_after)
+redis.call('HSET', KEYS[5], 'state', 'retry', 'start_after', start_after)
 redis.call('ZADD', KEYS[2], start_after, id)
 return 'retry'
 """
@@ -92,10 +104,40 @@ if redis.call('HGET', KEYS[3], 'state') ~= 'active' or redis.call('HGET', KEYS[3
 local id = redis.call('HGET', KEYS[3], 'id')
 local state = 'created'
 if tonumber(redis.call('HGET', KEYS[3], 'retry_count')) > 0 then state = 'retry' end
-redis.call('HSET', KEYS[3], 'state', state)
+redis.call('HSET', KEYS[3], 'state', state, 'claim_id', '')
 redis.call('ZREM', KEYS[2], id)
 redis.call('ZADD', KEYS[1], redis.call('HGET', KEYS[3], 'start_after'), id)
 return 1
+"""
+
+# KEYS: singletons, waiting, finished, job-prefix. ARGV: now, keys to keep (json list)
+_CANCEL_WAITING = """
+local keep = {}
+for _, key in ipairs(cjson.decode(ARGV[2])) do keep[key] = true end
+local cancelled = 0
+for _, id in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
+  local job = KEYS[4] .. id
+  local key = redis.call('HGET', job, 'singleton_key')
+  if not keep[key] then
+    redis.call('ZREM', KEYS[2], id)
+    redis.call('HSET', job, 'state', 'cancelled', 'completed_at', ARGV[1])
+    redis.call('HDEL', KEYS[1], key)
+    redis.call('ZADD', KEYS[3], ARGV[1], id)
+    cancelled = cancelled + 1
+  end
+end
+return cancelled
+"""
+
+# KEYS: finished, job-prefix. ARGV: finished before (exclusive)
+_PRUNE = """
+local pruned = 0
+for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[1])) do
+  redis.call('DEL', KEYS[2] .. id)
+  redis.call('ZREM', KEYS[1], id)
+  pruned = pruned + 1
+end
+return pruned
 """
 
 
@@ -115,19 +157,25 @@ class RedisQueue:
         self.clock = clock
         self.prefix = prefix
         self._send = client.register_script(_SEND)
+        self._expire = client.register_script(_EXPIRE)
         self._fetch = client.register_script(_FETCH)
         self._complete = client.register_script(_COMPLETE)
         self._fail = client.register_script(_FAIL)
         self._release = client.register_script(_RELEASE)
+        self._cancel_waiting = client.register_script(_CANCEL_WAITING)
+        self._prune = client.register_script(_PRUNE)
 
     def _keys(self, name: str) -> dict[str, str]:
         base = f"{self.prefix}:{name}"
         return {"seq": f"{self.prefix}:seq", "singletons": f"{base}:singletons", "waiting": f"{base}:waiting",
-                "active": f"{base}:active", "job": f"{self.prefix}:job:"}
+                "active": f"{base}:active", "finished": f"{base}:finished", "job": f"{self.prefix}:job:"}
+
+    def _now(self) -> float:
+        return _timestamp(self.clock())
 
     def send(self, name, data, *, singleton_key, retry_limit, retry_delay=0, expire_in, start_after=None):
         k = self._keys(name)
-        now = _timestamp(self.clock())
+        now = self._now()
         job_id = self._send(
             keys=[k["seq"], k["singletons"], k["waiting"], k["active"], k["job"]],
             args=[singleton_key, json.dumps(data), retry_limit, retry_delay, expire_in,
@@ -135,22 +183,28 @@ class RedisQueue:
         )
         return None if job_id is None else _text(job_id)
 
+    def expire(self, name):
+        k = self._keys(name)
+        ids = self._expire(keys=[k["singletons"], k["waiting"], k["active"], k["finished"], k["job"]],
+                           args=[self._now(), EXPIRED_ERROR])
+        return [self.get(_text(job_id)) for job_id in ids]
+
     def fetch(self, name, *, singleton_keys, limit):
         k = self._keys(name)
-        ids = self._fetch(keys=[k["singletons"], k["waiting"], k["active"], k["job"]],
-                          args=[_timestamp(self.clock()), limit, json.dumps(list(singleton_keys))])
+        ids = self._fetch(keys=[k["waiting"], k["active"], k["job"]],
+                          args=[self._now(), limit, json.dumps(list(singleton_keys))])
         return [self.get(_text(job_id)) for job_id in ids]
 
     def complete(self, job, *, transaction=None):
         k = self._keys(job.name)
-        return self._complete(keys=[k["singletons"], k["active"], f"{k['job']}{job.id}"], args=[job.claim_id]) == 1
+        return self._complete(keys=[k["singletons"], k["active"], k["finished"], f"{k['job']}{job.id}"],
+                              args=[job.claim_id, self._now()]) == 1
 
     def fail(self, job, *, error, retry_in=None, final=False):
         k = self._keys(job.name)
         state = self._fail(
-            keys=[k["singletons"], k["waiting"], k["active"], f"{k['job']}{job.id}"],
-            args=[_timestamp(self.clock()), error, "" if retry_in is None else retry_in, "1" if final else "0",
-                  job.claim_id],
+            keys=[k["singletons"], k["waiting"], k["active"], k["finished"], f"{k['job']}{job.id}"],
+            args=[self._now(), error, "" if retry_in is None else retry_in, "1" if final else "0", job.claim_id],
         )
         return _text(state)
 
@@ -158,9 +212,18 @@ class RedisQueue:
         k = self._keys(job.name)
         self._release(keys=[k["waiting"], k["active"], f"{k['job']}{job.id}"], args=[job.claim_id])
 
+    def cancel_waiting(self, name, *, keep_keys):
+        k = self._keys(name)
+        return int(self._cancel_waiting(keys=[k["singletons"], k["waiting"], k["finished"], k["job"]],
+                                        args=[self._now(), json.dumps(list(keep_keys))]))
+
+    def prune(self, name, *, finished_before):
+        k = self._keys(name)
+        return int(self._prune(keys=[k["finished"], k["job"]], args=[_timestamp(finished_before)]))
+
     def active_keys(self, name, *, singleton_keys):
         k = self._keys(name)
-        now = _timestamp(self.clock())
+        now = self._now()
         held = set()
         for key in singleton_keys:
             job_id = self.redis.hget(k["singletons"], key)
@@ -180,5 +243,5 @@ class RedisQueue:
             id=row["id"], name=row["name"], singleton_key=row["singleton_key"], data=json.loads(row["data"]),
             state=row["state"], retry_count=int(row["retry_count"]), retry_limit=int(row["retry_limit"]),
             start_after=datetime.fromtimestamp(float(row["start_after"]), tz=timezone.utc),
-            last_error=row.get("last_error"), claim_id=row.get("claim_id"),
+            last_error=row.get("last_error"), claim_id=row.get("claim_id") or None,
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Iterable, Protocol
 
 
 @dataclass(frozen=True)
@@ -25,8 +25,8 @@ class ProviderEvent:
     event_id: int
     start_time: datetime
     status: str
-    home_team: str
-    away_team: str
+    home_team: str | None = None  # not validated: the ticks never use team names
+    away_team: str | None = None
     round_number: int | None = None
     round_slug: str | None = None
     home_score: int | None = None
@@ -48,12 +48,36 @@ class ProviderError(Exception):
         self.status = status
 
 
+@dataclass(frozen=True)
+class RoundEvents:
+    """A round's readable events, and why each unreadable one (by event id) could not be read.
+
+    Whether an unreadable event matters depends on whether its match is known (SPEC §6.3),
+    which only the caller can tell: `require` turns the ones that matter into a failure.
+    """
+
+    source: str
+    events: list[ProviderEvent]
+    malformed: dict[int, str]
+
+    def require(self, event_ids: Iterable[int]) -> list[ProviderEvent]:
+        """The events, unless one of these ids is unreadable (then the payload is malformed)."""
+        bad = sorted(set(event_ids) & set(self.malformed))
+        if bad:
+            reasons = "; ".join(f"event {event_id}: {self.malformed[event_id]}" for event_id in bad)
+            raise ProviderError(f"{self.source}: malformed payload: {reasons}", retryable=True)
+        return self.events
+
+
 class MatchDataProvider(Protocol):
-    def fetch_round(self, ref: RoundRef) -> list[ProviderEvent]:
-        """All events of a round; raises ProviderError."""
+    def fetch_round(self, ref: RoundRef) -> RoundEvents:
+        """All events of a round; raises ProviderError when the payload as a whole is unusable."""
 
     def fetch_event(self, event_id: int) -> ProviderEvent:
         """One event by id; raises ProviderError."""
 
     def fetch_season_rounds(self, unique_tournament_id: int, season_id: int) -> list[RoundRef]:
         """Every round of a season, knockout slugs and prefixes included; raises ProviderError."""
+
+    def close(self) -> None:
+        """Release the HTTP session (once per tick)."""

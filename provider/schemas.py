@@ -1,20 +1,28 @@
-"""Marshmallow schemas for SofaScore payloads: validate fully, then map to ProviderEvent.
+"""SofaScore payloads: validate what the ticks use, bound every number by what it means, map.
 
-Nothing reaches the database unless the whole payload validates (SPEC §6.3).
+Nothing reaches the database unless the events it needs validate (SPEC §6.3). Fields the
+ticks never use (team names, round names, other score periods) are not validated, so a
+change there fails nothing.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validate, validates_schema
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
-from provider.base import ProviderEvent
+from provider.base import ProviderEvent, RoundEvents
 
 ENDED_CODES = {100, 110, 120}  # ended, after extra time, after penalties
 POSTPONED_CODES = {60}
 CANCELED_CODES = {70, 90, 91, 92, 93}  # canceled, abandoned, walkover, retired, removed
+
+MAX_SCORE = 999
+MAX_ID = 2**63 - 1  # a positive 64-bit integer: what bigint holds
+MAX_ROUND = 2**31 - 1
+EARLIEST_KICKOFF = datetime(2000, 1, 1, tzinfo=timezone.utc)
+KICKOFF_HORIZON = timedelta(days=5 * 366)  # no fixture is scheduled further ahead than this
 
 
 def map_status(code: int) -> str:
@@ -28,8 +36,24 @@ def map_status(code: int) -> str:
     return "open"
 
 
+class WholeNumber(fields.Integer):
+    """A JSON integer: not a float, not a numeric string, not a boolean."""
+
+    def __init__(self, **kwargs: Any):
+        super().__init__(strict=True, **kwargs)
+
+    def _validated(self, value: Any) -> int:
+        if isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return super()._validated(value)
+
+
 def _score_field() -> fields.Integer:
-    return fields.Integer(strict=True, validate=validate.Range(min=0), allow_none=False)
+    return WholeNumber(allow_none=True, validate=validate.Range(min=0, max=MAX_SCORE))
+
+
+def _event_id_field() -> fields.Integer:
+    return WholeNumber(required=True, validate=validate.Range(min=1, max=MAX_ID))
 
 
 class ProviderSchema(Schema):
@@ -40,102 +64,122 @@ class ProviderSchema(Schema):
 
 
 class ScoreSchema(ProviderSchema):
-    current = _score_field()
     display = _score_field()
-    period1 = _score_field()
-    period2 = _score_field()
     normaltime = _score_field()
-    extra1 = _score_field()
-    extra2 = _score_field()
-    overtime = _score_field()
     penalties = _score_field()
 
 
 class StatusSchema(ProviderSchema):
-    code = fields.Integer(strict=True, required=True)
-    description = fields.String()
-    type = fields.String()
+    code = WholeNumber(required=True)
 
 
-class TeamSchema(ProviderSchema):
-    name = fields.String(required=True)
-
-
-class RoundInfoSchema(ProviderSchema):
-    round = fields.Integer(strict=True)
-    slug = fields.String()
-    name = fields.String()
-
-
-class SeasonSchema(ProviderSchema):
-    name = fields.String()
+class EventIdSchema(ProviderSchema):
+    id = _event_id_field()
 
 
 class EventSchema(ProviderSchema):
-    id = fields.Integer(strict=True, required=True)
-    startTimestamp = fields.Integer(strict=True, required=True)
+    id = _event_id_field()
+    startTimestamp = WholeNumber(
+        required=True,
+        validate=validate.Range(min=int(EARLIEST_KICKOFF.timestamp()), max=int(datetime(9999, 1, 1, tzinfo=timezone.utc).timestamp())))
     status = fields.Nested(StatusSchema, required=True)
-    homeTeam = fields.Nested(TeamSchema, required=True)
-    awayTeam = fields.Nested(TeamSchema, required=True)
     homeScore = fields.Nested(ScoreSchema, load_default=dict)
     awayScore = fields.Nested(ScoreSchema, load_default=dict)
-    roundInfo = fields.Nested(RoundInfoSchema, load_default=dict)
-    season = fields.Nested(SeasonSchema, load_default=dict)
 
     @validates_schema
     def ended_events_have_final_scores(self, data: dict[str, Any], **kwargs) -> None:
-        if map_status(data["status"]["code"]) != "ended":
+        if "status" not in data or map_status(data["status"]["code"]) != "ended":
             return
         for side in ("homeScore", "awayScore"):
-            if data[side].get("display") is None:
-                raise ValidationError(f"ended event without an integer display score", field_name=side)
+            if data.get(side, {}).get("display") is None:
+                raise ValidationError("ended event without an integer display score", field_name=side)
 
-    @post_load
-    def to_event(self, data: dict[str, Any], **kwargs) -> ProviderEvent:
-        status = map_status(data["status"]["code"])
-        home, away = data["homeScore"], data["awayScore"]
-        ended = status == "ended"
 
-        def final(score: dict) -> int | None:
-            return score["display"] if ended else None
+def _text(container: Any, key: str) -> str | None:
+    value = container.get(key) if isinstance(container, dict) else None
+    return value if isinstance(value, str) else None
 
-        def regular(score: dict) -> int | None:
-            return score.get("normaltime", score["display"]) if ended else None
 
-        def penalties(score: dict) -> int | None:
-            return score.get("penalties") if ended else None
+def _to_event(raw: dict[str, Any], data: dict[str, Any], *, now: datetime) -> ProviderEvent:
+    start_time = datetime.fromtimestamp(data["startTimestamp"], tz=timezone.utc)
+    if start_time > now + KICKOFF_HORIZON:
+        raise ValidationError({"startTimestamp": [f"more than five years ahead: {start_time.isoformat()}"]})
+    status = map_status(data["status"]["code"])
+    home, away = data["homeScore"], data["awayScore"]
+    ended = status == "ended"
 
-        return ProviderEvent(
-            event_id=data["id"],
-            start_time=datetime.fromtimestamp(data["startTimestamp"], tz=timezone.utc),
-            status=status,
-            home_team=data["homeTeam"]["name"],
-            away_team=data["awayTeam"]["name"],
-            round_number=data["roundInfo"].get("round"),
-            round_slug=data["roundInfo"].get("slug"),
-            home_score=final(home),
-            away_score=final(away),
-            home_score_regular=regular(home),
-            away_score_regular=regular(away),
-            home_penalties=penalties(home),
-            away_penalties=penalties(away),
-            season_name=data["season"].get("name"),
-        )
+    def regular(score: dict) -> int | None:
+        normaltime = score.get("normaltime")
+        return normaltime if normaltime is not None else score["display"]
+
+    round_info = raw.get("roundInfo")
+    round_number = round_info.get("round") if isinstance(round_info, dict) else None
+    return ProviderEvent(
+        event_id=data["id"],
+        start_time=start_time,
+        status=status,
+        home_team=_text(raw.get("homeTeam"), "name"),
+        away_team=_text(raw.get("awayTeam"), "name"),
+        round_number=round_number if isinstance(round_number, int) and not isinstance(round_number, bool) else None,
+        round_slug=_text(round_info, "slug"),
+        home_score=home["display"] if ended else None,
+        away_score=away["display"] if ended else None,
+        home_score_regular=regular(home) if ended else None,
+        away_score_regular=regular(away) if ended else None,
+        home_penalties=home.get("penalties") if ended else None,
+        away_penalties=away.get("penalties") if ended else None,
+        season_name=_text(raw.get("season"), "name"),
+    )
+
+
+def parse_event(raw: Any, *, now: datetime) -> ProviderEvent:
+    """Validate and map one event; anything that fails on the way raises ValidationError."""
+    if not isinstance(raw, dict):
+        raise ValidationError("an event must be a JSON object")
+    data = EventSchema().load(raw)
+    try:
+        return _to_event(raw, data, now=now)
+    except (OverflowError, ValueError, OSError, KeyError, TypeError) as exc:
+        raise ValidationError(f"cannot be mapped: {type(exc).__name__}: {exc}") from None
 
 
 class RoundEventsSchema(ProviderSchema):
-    events = fields.List(fields.Nested(EventSchema), required=True)
+    events = fields.List(fields.Dict(), required=True)
+
+
+def parse_round(payload: Any, *, source: str, now: datetime) -> RoundEvents:
+    """A round's events by id (the last copy of a repeated id counts, once).
+
+    Every event must carry a valid id, or nothing of the payload can be trusted; any other
+    fault is recorded against its event id for the caller to judge (SPEC §6.3).
+    """
+    raw_events = RoundEventsSchema().load(payload)["events"]
+    by_id: dict[int, dict[str, Any]] = {}
+    for position, raw in enumerate(raw_events):
+        try:
+            event_id = EventIdSchema().load(raw)["id"]
+        except ValidationError as exc:
+            raise ValidationError({"events": {position: exc.messages}}) from None
+        by_id.pop(event_id, None)
+        by_id[event_id] = raw
+    events: list[ProviderEvent] = []
+    malformed: dict[int, str] = {}
+    for event_id, raw in by_id.items():
+        try:
+            events.append(parse_event(raw, now=now))
+        except ValidationError as exc:
+            malformed[event_id] = describe_validation_error(exc)
+    return RoundEvents(source=source, events=events, malformed=malformed)
 
 
 class SingleEventSchema(ProviderSchema):
-    event = fields.Nested(EventSchema, required=True)
+    event = fields.Dict(required=True)
 
 
 class SeasonRoundSchema(ProviderSchema):
-    round = fields.Integer(strict=True, required=True)
+    round = WholeNumber(required=True, validate=validate.Range(min=0, max=MAX_ROUND))
     slug = fields.String()
     prefix = fields.String()
-    name = fields.String()
 
 
 class SeasonRoundsSchema(ProviderSchema):
@@ -149,7 +193,7 @@ def describe_validation_error(error: ValidationError) -> str:
         if isinstance(messages, dict):
             return [line for key, value in messages.items() for line in flatten(value, f"{prefix}{key}.")]
         if isinstance(messages, list) and all(isinstance(m, str) for m in messages):
-            return [f"{prefix.rstrip('.')}: {' '.join(messages)}"]
-        return [f"{prefix.rstrip('.')}: {messages}"]
+            return [f"{prefix.rstrip('.')}: {' '.join(messages)}".lstrip(": ")]
+        return [f"{prefix.rstrip('.')}: {messages}".lstrip(": ")]
 
     return "; ".join(flatten(error.messages))

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+import math
+from datetime import datetime
+from email.utils import parsedate_to_datetime
+from typing import Any, Callable
+from urllib.parse import quote
 
 import requests
-from marshmallow import Schema, ValidationError
+from marshmallow import ValidationError
 
-from provider.base import ProviderError, ProviderEvent, RoundRef
+from provider.base import ProviderError, ProviderEvent, RoundEvents, RoundRef
 from provider.ratelimit import RateLimiter
-from provider.schemas import RoundEventsSchema, SeasonRoundsSchema, SingleEventSchema, describe_validation_error
+from provider.schemas import (SeasonRoundsSchema, SingleEventSchema, describe_validation_error, parse_event,
+                              parse_round)
 
 BROWSER_HEADERS = {
     "User-Agent": (
@@ -23,6 +28,8 @@ BROWSER_HEADERS = {
     "X-Requested-With": "XMLHttpRequest",
 }
 RETRYABLE_STATUSES = {403, 408, 429}
+# A Retry-After longer than this is read as this: the tick clamps it to its budget anyway.
+MAX_RETRY_AFTER_SECONDS = 24 * 3600
 
 
 def make_http_session(kind: str) -> Any:
@@ -37,51 +44,67 @@ def make_http_session(kind: str) -> Any:
 def round_path(ref: RoundRef) -> str:
     path = f"/unique-tournament/{ref.unique_tournament_id}/season/{ref.season_id}/events/round/{ref.round_number}"
     if ref.round_slug:
-        path += f"/slug/{ref.round_slug}"
+        path += f"/slug/{quote(ref.round_slug, safe='')}"
     if ref.round_prefix:
-        path += f"/prefix/{ref.round_prefix}"
+        path += f"/prefix/{quote(ref.round_prefix, safe='')}"
     return path
 
 
-def _retry_after_seconds(response: Any) -> float | None:
-    value = response.headers.get("Retry-After")
-    try:
-        return max(0.0, float(value)) if value is not None else None
-    except ValueError:
+def retry_after_seconds(value: str | None, *, now: datetime) -> float | None:
+    """Retry-After as seconds (delta or HTTP date), within 0 and a day; None when unreadable."""
+    if value is None:
         return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            seconds = (parsedate_to_datetime(value) - now).total_seconds()
+        except (TypeError, ValueError, IndexError, OverflowError):
+            return None
+    if not math.isfinite(seconds):
+        return None
+    return min(max(0.0, seconds), MAX_RETRY_AFTER_SECONDS)
 
 
 class SofaScoreProvider:
     """Implements MatchDataProvider over HTTP; every failure becomes a ProviderError."""
 
-    def __init__(self, *, base_url: str, session: Any, timeout: float, limiter: RateLimiter):
+    def __init__(self, *, base_url: str, session: Any, timeout: float, limiter: RateLimiter,
+                 clock: Callable[[], datetime]):
         self.base_url = base_url.rstrip("/")
         self.session = session
         self.timeout = timeout
         self.limiter = limiter
+        self.clock = clock
 
-    def fetch_round(self, ref: RoundRef) -> list[ProviderEvent]:
-        return self._get(round_path(ref), RoundEventsSchema())["events"]
+    def fetch_round(self, ref: RoundRef) -> RoundEvents:
+        path = round_path(ref)
+        return self._get(path, lambda payload: parse_round(payload, source=f"GET {path}", now=self.clock()))
 
     def fetch_event(self, event_id: int) -> ProviderEvent:
-        return self._get(f"/event/{event_id}", SingleEventSchema())["event"]
+        return self._get(f"/event/{event_id}",
+                         lambda payload: parse_event(SingleEventSchema().load(payload)["event"], now=self.clock()))
 
     def fetch_season_rounds(self, unique_tournament_id: int, season_id: int) -> list[RoundRef]:
-        payload = self._get(f"/unique-tournament/{unique_tournament_id}/season/{season_id}/rounds", SeasonRoundsSchema())
+        payload = self._get(f"/unique-tournament/{unique_tournament_id}/season/{season_id}/rounds",
+                            SeasonRoundsSchema().load)
         return [RoundRef(unique_tournament_id, season_id, r["round"], r.get("slug"), r.get("prefix"))
                 for r in payload["rounds"]]
 
-    def _get(self, path: str, schema: Schema) -> dict:
+    def close(self) -> None:
+        self.session.close()
+
+    def _get(self, path: str, parse: Callable[[dict], Any]) -> Any:
         response = self._request(path)
         try:
             payload = response.json()
-        except ValueError:
+        except (ValueError, RecursionError):
             snippet = response.text[:80].replace("\n", " ")
             raise ProviderError(f"GET {path}: body is not JSON ({snippet!r})", retryable=True) from None
         if not isinstance(payload, dict):
             raise ProviderError(f"GET {path}: expected a JSON object, got {type(payload).__name__}", retryable=True)
         try:
-            return schema.load(payload)
+            return parse(payload)
         except ValidationError as exc:
             raise ProviderError(f"GET {path}: malformed payload: {describe_validation_error(exc)}", retryable=True) from None
 
@@ -99,7 +122,7 @@ class SofaScoreProvider:
         raise ProviderError(
             f"GET {path}: HTTP {status}",
             retryable=retryable,
-            retry_after=_retry_after_seconds(response) if status == 429 else None,
+            retry_after=retry_after_seconds(response.headers.get("Retry-After"), now=self.clock()) if status == 429 else None,
             status=status,
         )
 

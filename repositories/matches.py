@@ -48,7 +48,10 @@ select id, sofascore_event_id
    and round_prefix is not distinct from %(round_prefix)s
 """
 
-# Writes every known event of a payload; reports which scored outcomes changed (SPEC §6.5).
+KNOWN_EVENT_IDS = "select sofascore_event_id from match where sofascore_event_id = any(%(ids)s)"
+
+# Writes every known event of a payload; reports which matches became ended. The triggers of
+# sql/003 mark the league tournaments of every changed scored outcome (SPEC §6.5).
 APPLY_EVENTS = """
 with incoming as (
     select *
@@ -78,24 +81,16 @@ updated as (
            end
       from incoming i
      where m.sofascore_event_id = i.sofascore_event_id
- returning m.id, m.tournament_id, m.status, m.home_score, m.away_score, m.home_score_regular, m.away_score_regular
+ returning m.id, m.status
 )
-select u.id, u.tournament_id,
-       (p.status <> 'ended' and u.status = 'ended') as became_ended,
-       ((p.status = 'ended' or u.status = 'ended')
-        and (p.status, p.home_score, p.away_score, p.home_score_regular, p.away_score_regular)
-            is distinct from (u.status, u.home_score, u.away_score, u.home_score_regular, u.away_score_regular))
-           as outcome_changed
-  from updated u join previous p using (id)
+select u.id from updated u join previous p using (id) where p.status <> 'ended' and u.status = 'ended'
 """
 
 MARK_CHECKED = "update match set last_checked_at = %(now)s where id = any(%(ids)s)"
 
-MARK_LEAGUE_TOURNAMENTS_OUTDATA = """
-update league_tournament
-   set participants_scores_status = 'outdata', marked_outdata_at = %(now)s
- where tournament_id = any(%(tournament_ids)s)
-   and participants_scores_status <> 'outdata'
+# How many league tournaments this transaction's marks changed to outdata (sql/003 counts them).
+MARKED_OUTDATA_IN_TRANSACTION = """
+select coalesce(nullif(current_setting('pipeline.marked_outdata', true), ''), '0')::int as marked
 """
 
 
@@ -116,12 +111,6 @@ class DuePolicy:
         }
 
 
-@dataclass(frozen=True)
-class AppliedEvents:
-    ended_ids: list[int]
-    changed_tournament_ids: list[int]
-
-
 def due_rounds(conn: psycopg.Connection, *, policy: DuePolicy, now: datetime) -> list[dict]:
     return conn.execute(DUE_ROUNDS, policy.params(now)).fetchall()
 
@@ -133,8 +122,15 @@ def due_matches_of_round(conn: psycopg.Connection, *, policy: DuePolicy, now: da
     return conn.execute(DUE_MATCHES_OF_ROUND, params).fetchall()
 
 
-def apply_events(conn: psycopg.Connection, *, events: list[ProviderEvent], now: datetime, settle_minutes: int) -> AppliedEvents:
-    """Write the events that match known matches (unknown event ids are ignored)."""
+def known_event_ids(conn: psycopg.Connection, *, event_ids: list[int]) -> set[int]:
+    if not event_ids:
+        return set()
+    return {row["sofascore_event_id"] for row in conn.execute(KNOWN_EVENT_IDS, {"ids": event_ids})}
+
+
+def apply_events(conn: psycopg.Connection, *, events: list[ProviderEvent], now: datetime, settle_minutes: int) -> list[int]:
+    """Write the events of known matches (unknown event ids are ignored); returns the ids of
+    matches that became ended."""
     rows = conn.execute(APPLY_EVENTS, {
         "event_ids": [e.event_id for e in events],
         "statuses": [e.status for e in events],
@@ -148,18 +144,13 @@ def apply_events(conn: psycopg.Connection, *, events: list[ProviderEvent], now: 
         "now": now,
         "settle_minutes": settle_minutes,
     }).fetchall()
-    return AppliedEvents(
-        ended_ids=[r["id"] for r in rows if r["became_ended"]],
-        changed_tournament_ids=sorted({r["tournament_id"] for r in rows if r["outcome_changed"]}),
-    )
+    return [row["id"] for row in rows]
 
 
 def mark_checked(conn: psycopg.Connection, *, match_ids: list[int], now: datetime) -> int:
     return conn.execute(MARK_CHECKED, {"ids": match_ids, "now": now}).rowcount
 
 
-def mark_league_tournaments_outdata(conn: psycopg.Connection, *, tournament_ids: list[int], now: datetime) -> int:
-    """Rows that changed to outdata (those already outdata are not counted)."""
-    if not tournament_ids:
-        return 0
-    return conn.execute(MARK_LEAGUE_TOURNAMENTS_OUTDATA, {"tournament_ids": tournament_ids, "now": now}).rowcount
+def marked_outdata_in_transaction(conn: psycopg.Connection) -> int:
+    """League tournaments that changed to outdata so far in this transaction (not those already outdata)."""
+    return conn.execute(MARKED_OUTDATA_IN_TRANSACTION).fetchone()["marked"]

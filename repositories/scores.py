@@ -31,10 +31,10 @@ select lt.id, (select count(*) from league_participant lp where lp.league_id = l
   from candidates join league_tournament lt using (id)
 """
 
-# One statement per league tournament: every participant gets a row (0 points without
-# predictions); only the highest tier of each prediction counts (SPEC §7.3-7.4).
-RECALCULATE = """
-with target as (
+# The standings of one league tournament computed from scratch by SPEC §7.3-7.4: every
+# participant gets a row (0 points without predictions); only the highest tier counts.
+_FROM_SCRATCH = """
+target as (
     select lt.id, lt.league_id, lt.tournament_id, t.scoring_result,
            l.points_exact, l.points_goal_difference, l.points_outcome
       from league_tournament lt
@@ -89,7 +89,21 @@ scored as (
 ),
 ranked as (
     select scored.*, rank() over (order by points desc, exact_count desc)::int as rank from scored
-),
+)
+"""
+
+FROM_SCRATCH = f"""
+with {_FROM_SCRATCH}
+select user_id, points, exact_count, goal_difference_count, outcome_count, rank from ranked order by user_id
+"""
+
+STORED = """
+select user_id, points, exact_count, goal_difference_count, outcome_count, rank
+  from participant_score where league_tournament_id = %(league_tournament_id)s order by user_id
+"""
+
+RECALCULATE = f"""
+with {_FROM_SCRATCH},
 upserted as (
     insert into participant_score as ps
            (league_tournament_id, user_id, points, exact_count, goal_difference_count, outcome_count, rank)
@@ -162,3 +176,12 @@ def finish(conn: psycopg.Connection, *, league_tournament_id: int, run_id: int, 
 
 def requeue(conn: psycopg.Connection, *, ids: list[int], run_id: int) -> int:
     return conn.execute(REQUEUE, {"ids": ids, "run_id": run_id}).rowcount
+
+
+def from_scratch(conn: psycopg.Connection, *, league_tournament_id: int) -> list[dict]:
+    """The reference: what the stored standings of this league tournament must equal (by user id)."""
+    return conn.execute(FROM_SCRATCH, {"league_tournament_id": league_tournament_id}).fetchall()
+
+
+def stored(conn: psycopg.Connection, *, league_tournament_id: int) -> list[dict]:
+    return conn.execute(STORED, {"league_tournament_id": league_tournament_id}).fetchall()

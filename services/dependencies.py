@@ -40,7 +40,7 @@ class Dependencies:
         """A provider with its own rate limiter: PROVIDER_MAX_RPS holds per tick."""
         limiter = RateLimiter(self.settings.provider_max_rps, clock=self.clock, sleep=self.sleep)
         return SofaScoreProvider(base_url=self.settings.sofascore_base_url, session=self.http_session_factory(),
-                                 timeout=self.settings.provider_timeout_seconds, limiter=limiter)
+                                 timeout=self.settings.provider_timeout_seconds, limiter=limiter, clock=self.clock)
 
     def queue(self) -> Queue:
         return PostgresQueue(self.pool, clock=self.clock)

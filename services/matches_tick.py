@@ -1,12 +1,16 @@
-"""The matches tick (SPEC §6): due rounds become queue jobs; each job fetches its round once,
-retries within the budget, and writes the round's results in one transaction."""
+"""The matches tick (SPEC §6): due rounds become queue jobs, claimed one at a time as the
+tick reaches them, so a killed tick strands only the round in flight. Each round is fetched
+once, retried within the budget, written in one transaction, and isolated: whatever goes
+wrong with one round fails that round only."""
 
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
+from database.pool import connection_lost
 from jobqueue.base import Job, Queue
 from provider.base import MatchDataProvider, ProviderError, ProviderEvent, RoundRef
 from repositories import matches as matches_repo
@@ -15,6 +19,7 @@ from services.budget import Budget
 from services.dependencies import Dependencies
 from services.retry import Deferred, RetriesExhausted, RetryPolicy
 from services.runs import TickRun
+from services.structured_log import log_event
 
 ROUND_JOB = "matches.round"
 # A job's claim outlives any tick that could hold it, so only a killed tick's job expires.
@@ -37,10 +42,12 @@ class Claim:
 
     job: Job
     held: bool = True
+    due: list[dict] = field(default_factory=list)
 
 
 class RoundTakenOver(Exception):
-    """Another tick claimed the round (while this one waited to retry it, or after its claim expired)."""
+    """Another tick holds the round now (it claimed it while this one waited to retry, or
+    after this one's claim expired): this tick writes and reports nothing of it."""
 
 
 @dataclass
@@ -49,6 +56,32 @@ class RoundResult:
     matches_checked: int = 0
     matches_ended: int = 0
     marked_outdata: int = 0
+
+
+@dataclass
+class RoundTally:
+    """The tick's counters (SPEC §5): processed + failed + deferred + skipped = due."""
+
+    due: int
+    outcomes: Counter = field(default_factory=Counter)
+    totals: Counter = field(default_factory=Counter)
+
+    def add(self, result: RoundResult) -> None:
+        self.outcomes[result.outcome] += 1
+        self.totals.update(matches_checked=result.matches_checked, matches_ended=result.matches_ended,
+                           marked=result.marked_outdata)
+
+    def summary(self) -> dict[str, int]:
+        return {
+            "rounds_due": self.due,
+            "rounds_processed": self.outcomes["processed"],
+            "rounds_failed": self.outcomes["failed"],
+            "rounds_deferred": self.outcomes["deferred"],
+            "rounds_skipped": self.outcomes["skipped"],
+            "matches_checked": self.totals["matches_checked"],
+            "matches_ended": self.totals["matches_ended"],
+            "league_tournaments_marked_outdata": self.totals["marked"],
+        }
 
 
 class RoundWorker:
@@ -67,35 +100,48 @@ class RoundWorker:
                                  attempt_seconds=attempt_seconds, sleep=deps.sleep)
 
     def process(self, job: Job) -> RoundResult:
-        wait = (job.start_after - self.deps.clock()).total_seconds()
-        if wait > 0:
-            if not self.budget.fits(wait + self.retry.attempt_seconds):
-                self.queue.release(job)
-                return RoundResult("deferred")
-            self.deps.sleep(wait)
-
-        data = job.data
-        with self.deps.pool.connection() as conn:
-            due = matches_repo.due_matches_of_round(
-                conn, policy=self.policy, now=self.deps.clock(), tournament_id=data["tournament_id"],
-                round_number=data["round_number"], round_slug=data["round_slug"], round_prefix=data["round_prefix"])
-        if not due:  # another tick finished this round after we looked
-            self.queue.complete(job)
-            return RoundResult("skipped")
-
+        """One claimed round, isolated: an unexpected error fails this round only; a lost
+        database connection hands the job back and ends the tick."""
         claim = Claim(job)
         try:
-            return self._write_round(claim, due, self._fetch_round(claim))
+            return self._process(claim)
+        except Exception as exc:
+            if connection_lost(exc):
+                self._hand_back(claim)
+                raise
+            return self._round_failed(claim, f"{type(exc).__name__}: {exc}".strip(),
+                                      attempts=claim.job.retry_count + 1, cause=type(exc).__name__, exc=exc)
+
+    def report_expired(self, job: Job) -> RoundResult:
+        """A job whose claim expired (its tick was killed) with no attempt left: a final failure."""
+        claim = Claim(job, held=False, due=self._due_matches(job))
+        return self._record_failure(claim, job.last_error or "expired", attempts=job.retry_count, cause="expired")
+
+    def _process(self, claim: Claim) -> RoundResult:
+        claim.due = self._due_matches(claim.job)
+        if not claim.due:  # another tick finished this round after we looked
+            self.queue.complete(claim.job)
+            return RoundResult("skipped")
+        try:
+            return self._write_round(claim, self._fetch_round(claim))
         except RoundTakenOver:
             return RoundResult("skipped")
         except Deferred as deferred:
             if deferred.error is None:
                 self.queue.release(claim.job)
-            else:
-                self.queue.fail(claim.job, error=str(deferred.error), retry_in=deferred.wait)
+            elif self.queue.fail(claim.job, error=str(deferred.error), retry_in=deferred.wait) == "lost":
+                return RoundResult("skipped")
             return RoundResult("deferred")
         except RetriesExhausted as exhausted:
-            return self._round_failed(claim.job, due, exhausted)
+            return self._round_failed(claim, str(exhausted.error), attempts=exhausted.attempts,
+                                      cause=str(exhausted.error.status or "request"))
+
+    def _due_matches(self, job: Job) -> list[dict]:
+        data = job.data
+        with self.deps.pool.connection() as conn:
+            return matches_repo.due_matches_of_round(
+                conn, policy=self.policy, now=self.deps.clock(), tournament_id=data["tournament_id"],
+                round_number=data["round_number"], round_slug=data["round_slug"], round_prefix=data["round_prefix"])
 
     def _fetch_round(self, claim: Claim) -> list[ProviderEvent]:
         data = claim.job.data
@@ -103,7 +149,8 @@ class RoundWorker:
                        data["round_slug"], data["round_prefix"])
 
         def persist_failure(error: ProviderError, wait: float) -> None:
-            self.queue.fail(claim.job, error=str(error), retry_in=wait)
+            if self.queue.fail(claim.job, error=str(error), retry_in=wait) == "lost":
+                raise RoundTakenOver(claim.job.singleton_key)
             claim.held = False
 
         def attempt() -> list[ProviderEvent]:
@@ -112,24 +159,52 @@ class RoundWorker:
                 if not claimed:
                     raise RoundTakenOver(claim.job.singleton_key)
                 claim.job, claim.held = claimed[0], True
-            return self.provider.fetch_round(ref)
+            fetched = self.provider.fetch_round(ref)
+            with self.deps.pool.connection() as conn:
+                known = matches_repo.known_event_ids(conn, event_ids=list(fetched.malformed))
+            return fetched.require(known)  # an unreadable event of a known match spoils the payload
 
         return self.retry.run(attempt, attempts_made=claim.job.retry_count, on_retry=persist_failure)
 
-    def _round_failed(self, job: Job, due: list[dict], exhausted: RetriesExhausted) -> RoundResult:
-        self.queue.fail(job, error=str(exhausted.error), final=True)
-        now = self.deps.clock()
-        with self.deps.pool.connection() as conn:
-            checked = matches_repo.mark_checked(conn, match_ids=[m["id"] for m in due], now=now)
+    def _round_failed(self, claim: Claim, error: str, *, attempts: int, cause: str,
+                      exc: BaseException | None = None) -> RoundResult:
+        if not claim.held:
+            return RoundResult("skipped")  # failed while waiting to re-claim: another tick has it
+        if self.queue.fail(claim.job, error=error, final=True) == "lost":
+            return RoundResult("skipped")
+        return self._record_failure(claim, error, attempts=attempts, cause=cause, exc=exc)
+
+    def _record_failure(self, claim: Claim, error: str, *, attempts: int, cause: str,
+                        exc: BaseException | None = None) -> RoundResult:
+        """The round's fetch finished for good: its due matches are checked, and it is reported."""
+        job = claim.job
+        checked = 0
+        try:
+            with self.deps.pool.connection() as conn, self.budget.transaction(conn):
+                checked = matches_repo.mark_checked(conn, match_ids=[m["id"] for m in claim.due], now=self.deps.clock())
+        except Exception as mark_error:
+            if connection_lost(mark_error):
+                raise
+            log_event("matches.mark_checked_failed", round=job.singleton_key, error=str(mark_error))
         data = job.data
         self.run.item_failed(
             {"round": job.singleton_key, "tournament_id": data["tournament_id"], "round_number": data["round_number"],
-             "attempts": exhausted.attempts},
-            str(exhausted.error),
+             "attempts": attempts},
+            error,
             tags={"tournament": data["tournament_id"], "round": job.singleton_key},
-            fingerprint=[job.singleton_key, str(exhausted.error.status or "request")],
+            fingerprint=[job.singleton_key, cause],
+            exc=exc,
         )
         return RoundResult("failed", matches_checked=checked)
+
+    def _hand_back(self, claim: Claim) -> None:
+        """Best effort: give the in-flight job back so the next tick need not wait for its expiry."""
+        if not claim.held:
+            return
+        try:
+            self.queue.release(claim.job)
+        except Exception as exc:
+            log_event("matches.release_failed", round=claim.job.singleton_key, error=str(exc))
 
     def _fetch_missing_events(self, job: Job, missing: list[dict]) -> tuple[list[ProviderEvent], list[int]]:
         """Fetch due matches absent from their round one by one; returns events and unchecked ids."""
@@ -151,22 +226,20 @@ class RoundWorker:
                 )
         return events, unchecked
 
-    def _write_round(self, claim: Claim, due: list[dict], events: list[ProviderEvent]) -> RoundResult:
+    def _write_round(self, claim: Claim, events: list[ProviderEvent]) -> RoundResult:
         seen = {event.event_id for event in events}
-        missing = [m for m in due if m["sofascore_event_id"] not in seen]
+        missing = [m for m in claim.due if m["sofascore_event_id"] not in seen]
         lone_events, unchecked = self._fetch_missing_events(claim.job, missing)
-        checked_ids = [m["id"] for m in due if m["id"] not in set(unchecked)]
+        checked_ids = [m["id"] for m in claim.due if m["id"] not in set(unchecked)]
         now = self.deps.clock()
-        with self.deps.pool.connection() as conn, conn.transaction():
-            applied = matches_repo.apply_events(conn, events=events + lone_events, now=now,
-                                                settle_minutes=self.settings.result_settle_minutes)
+        with self.deps.pool.connection() as conn, self.budget.transaction(conn):
+            ended = matches_repo.apply_events(conn, events=events + lone_events, now=now,
+                                              settle_minutes=self.settings.result_settle_minutes)
             checked = matches_repo.mark_checked(conn, match_ids=checked_ids, now=now)
-            marked = matches_repo.mark_league_tournaments_outdata(
-                conn, tournament_ids=applied.changed_tournament_ids, now=now)
+            marked = matches_repo.marked_outdata_in_transaction(conn)
             if not self.queue.complete(claim.job, transaction=conn):
                 raise RoundTakenOver(claim.job.singleton_key)  # rolls the writes back: the round is someone else's
-        return RoundResult("processed", matches_checked=checked, matches_ended=len(applied.ended_ids),
-                           marked_outdata=marked)
+        return RoundResult("processed", matches_checked=checked, matches_ended=len(ended), marked_outdata=marked)
 
 
 def run_matches_tick(deps: Dependencies, *, max_rounds: int | None = None, dry_run: bool = False,
@@ -174,43 +247,62 @@ def run_matches_tick(deps: Dependencies, *, max_rounds: int | None = None, dry_r
     """One matches tick; returns the JSON summary of SPEC §5."""
     settings = deps.settings
     max_rounds = max_rounds or settings.tick_matches_max_rounds
-    budget = Budget(settings.tick_matches_budget_seconds, clock=deps.clock)
     policy = DuePolicy(settings.match_result_delay_minutes, settings.match_recheck_minutes,
                        settings.postponed_recheck_minutes)
     queue = deps.queue()
     with TickRun(pool=deps.pool, kind="matches", trigger=trigger, dry_run=dry_run, clock=deps.clock,
                  budget_seconds=settings.tick_matches_budget_seconds, retention_days=settings.runs_retention_days) as run:
+        budget = Budget(settings.tick_matches_budget_seconds, clock=deps.clock)
         with deps.pool.connection() as conn:
             rounds = matches_repo.due_rounds(conn, policy=policy, now=deps.clock())
         keys = [round_key(r) for r in rounds]
         if dry_run:
             return run.finish(_dry_run_counts(rounds, keys, queue.active_keys(ROUND_JOB, singleton_keys=keys), max_rounds))
 
-        for row, key in zip(rounds, keys):
+        provider = deps.provider()
+        try:
+            worker = RoundWorker(deps, queue=queue, provider=provider, budget=budget, run=run, policy=policy,
+                                 attempt_seconds=settings.provider_timeout_seconds + provider.limiter.interval_seconds)
+            tally = _work_through_rounds(deps, worker, queue, rounds=rounds, keys=keys, max_rounds=max_rounds)
+        finally:
+            provider.close()
+        return run.finish(tally.summary())
+
+
+def _work_through_rounds(deps: Dependencies, worker: RoundWorker, queue: Queue, *, rounds: list[dict],
+                         keys: list[str], max_rounds: int) -> RoundTally:
+    """Queue the due rounds, then claim and process them one at a time while budget and
+    `max_rounds` allow; rounds not reached stay queued, unclaimed, for the next tick."""
+    settings = deps.settings
+    tally = RoundTally(due=len(rounds))
+    waiting = set(keys)
+    for job in queue.expire(ROUND_JOB):
+        result = worker.report_expired(job)
+        if job.singleton_key in waiting:
+            waiting.discard(job.singleton_key)
+            tally.add(result)
+    queue.cancel_waiting(ROUND_JOB, keep_keys=keys)
+    queue.prune(ROUND_JOB, finished_before=deps.clock() - timedelta(days=settings.runs_retention_days))
+    for row, key in zip(rounds, keys):
+        if key in waiting:
             queue.send(ROUND_JOB, round_job_data(row), singleton_key=key, retry_limit=len(settings.retry_delays),
                        expire_in=settings.tick_matches_budget_seconds + EXPIRY_MARGIN_SECONDS)
-        jobs = queue.fetch(ROUND_JOB, singleton_keys=keys, limit=max_rounds)
 
-        provider = deps.provider()
-        worker = RoundWorker(deps, queue=queue, provider=provider, budget=budget, run=run, policy=policy,
-                             attempt_seconds=settings.provider_timeout_seconds + provider.limiter.interval_seconds)
-        outcomes: Counter[str] = Counter()
-        totals: Counter[str] = Counter()
-        for job in jobs:
-            result = worker.process(job)
-            outcomes[result.outcome] += 1
-            totals.update(matches_checked=result.matches_checked, matches_ended=result.matches_ended,
-                          marked=result.marked_outdata)
-        return run.finish({
-            "rounds_due": len(rounds),
-            "rounds_processed": outcomes["processed"],
-            "rounds_failed": outcomes["failed"],
-            "rounds_deferred": outcomes["deferred"],
-            "rounds_skipped": len(rounds) - len(jobs) + outcomes["skipped"],
-            "matches_checked": totals["matches_checked"],
-            "matches_ended": totals["matches_ended"],
-            "league_tournaments_marked_outdata": totals["marked"],
-        })
+    taken = tally.outcomes["failed"]
+    while taken < max_rounds and waiting and worker.budget.fits(worker.retry.attempt_seconds):
+        claimed = queue.fetch(ROUND_JOB, singleton_keys=sorted(waiting), limit=1)
+        if not claimed:
+            break
+        job = claimed[0]
+        waiting.discard(job.singleton_key)
+        taken += 1
+        tally.add(worker.process(job))
+
+    held_elsewhere = queue.active_keys(ROUND_JOB, singleton_keys=sorted(waiting))
+    not_reached = min(len(waiting - held_elsewhere), max_rounds - taken)
+    tally.outcomes["deferred"] += not_reached
+    tally.outcomes["skipped"] += len(waiting) - not_reached
+    return tally
 
 
 def _dry_run_counts(rounds: list[dict], keys: list[str], held: set[str], max_rounds: int) -> dict[str, Any]:

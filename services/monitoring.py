@@ -55,10 +55,15 @@ def check_in(kind: str, status: str, *, budget_seconds: float, check_in_id: str 
     )
 
 
-def capture_item_failure(message: str, *, tags: dict[str, Any], fingerprint: list[str]) -> None:
-    """One Sentry event per failed round/event/league, grouped by what failed and how."""
+def capture_item_failure(message: str, *, tags: dict[str, Any], fingerprint: list[str],
+                         exc: BaseException | None = None) -> None:
+    """One Sentry event per failed round/event/league, grouped by what failed and how; an
+    unexpected error travels as the exception itself, so the event carries its traceback."""
     with sentry_sdk.new_scope() as scope:
         for name, value in tags.items():
             scope.set_tag(name, str(value))
         scope.fingerprint = fingerprint
-        sentry_sdk.capture_message(message, level="error")
+        if exc is None:
+            sentry_sdk.capture_message(message, level="error")
+        else:
+            sentry_sdk.capture_exception(exc)

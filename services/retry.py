@@ -66,7 +66,8 @@ class RetryPolicy:
             if done > len(self.delays):
                 return 0.0
             error = state.outcome.exception()
-            return max(self.delays[done - 1], getattr(error, "retry_after", None) or 0.0)
+            retry_after = min(getattr(error, "retry_after", None) or 0.0, self.budget.seconds)  # clamped to the budget
+            return max(self.delays[done - 1], retry_after)
 
         def stop(state: RetryCallState) -> bool:
             if attempts_so_far(state) > len(self.delays):

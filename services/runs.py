@@ -54,12 +54,16 @@ class TickRun:
                                            started_before=now - timedelta(seconds=2 * self.budget_seconds + 60))
             self.run_id = runs_repo.start_run(conn, kind=self.kind, trigger=self.trigger, now=now)
 
-    def item_failed(self, item: dict[str, Any], error: str, *, tags: dict[str, Any], fingerprint: list[str]) -> None:
-        """A round, event or league tournament failed for good: history, Sentry, log line."""
+    def item_failed(self, item: dict[str, Any], error: str, *, tags: dict[str, Any], fingerprint: list[str],
+                    exc: BaseException | None = None) -> None:
+        """A round, event or league tournament failed for good: history, Sentry, log line.
+
+        `exc` is an unexpected error: Sentry gets its traceback and the log line its stack."""
         self.errors.append({**item, "error": error})
-        log_event(f"{self.kind}.item_failed", level=logging.WARNING, run_id=self.run_id, **item, error=error)
+        log_event(f"{self.kind}.item_failed", level=logging.WARNING, run_id=self.run_id, **item, error=error,
+                  exc_info=exc)
         monitoring.capture_item_failure(error, tags={"tick": self.kind, "run_id": self.run_id, **tags},
-                                        fingerprint=[f"{self.kind}-item-failed", *fingerprint])
+                                        fingerprint=[f"{self.kind}-item-failed", *fingerprint], exc=exc)
 
     def elapsed_ms(self) -> int:
         return int((self.clock() - self.started_at) / timedelta(milliseconds=1))

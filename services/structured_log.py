@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import traceback
 from typing import Any
 
 logger = logging.getLogger("pipeline")
@@ -20,5 +21,8 @@ def configure() -> None:
     logger.propagate = False
 
 
-def log_event(event: str, *, level: int = logging.INFO, **fields: Any) -> None:
+def log_event(event: str, *, level: int = logging.INFO, exc_info: BaseException | None = None, **fields: Any) -> None:
+    """One JSON line; with `exc_info`, its traceback is one more field of the same line."""
+    if exc_info is not None:
+        fields["traceback"] = "".join(traceback.format_exception(exc_info))
     logger.log(level, json.dumps({"event": event, **fields}, default=str, sort_keys=False))

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from provider.base import ProviderEvent, RoundRef
+from provider.base import ProviderError, ProviderEvent, RoundRef
 from repositories import tournaments as tournaments_repo
 from services.dependencies import Dependencies
 
 
 def _match_row(ref: RoundRef, event: ProviderEvent) -> dict[str, Any]:
+    if event.home_team is None or event.away_team is None:
+        raise ProviderError(f"event {event.event_id}: team names missing", retryable=False)
     return {
         "event_ids": event.event_id, "round_numbers": ref.round_number, "round_slugs": ref.round_slug,
         "round_prefixes": ref.round_prefix, "home_teams": event.home_team, "away_teams": event.away_team,
@@ -27,13 +29,17 @@ def import_tournament(deps: Dependencies, *, unique_tournament_id: int, season_i
     A provider failure raises ProviderError before anything is written.
     """
     provider = deps.provider()
-    rounds = provider.fetch_season_rounds(unique_tournament_id, season_id)
-    rows: dict[int, dict[str, Any]] = {}
-    season_name = None
-    for ref in rounds:
-        for event in provider.fetch_round(ref):
-            rows[event.event_id] = _match_row(ref, event)
-            season_name = season_name or event.season_name
+    try:
+        rounds = provider.fetch_season_rounds(unique_tournament_id, season_id)
+        rows: dict[int, dict[str, Any]] = {}
+        season_name = None
+        for ref in rounds:
+            fetched = provider.fetch_round(ref)
+            for event in fetched.require(fetched.malformed):  # every event becomes a match: all must be readable
+                rows[event.event_id] = _match_row(ref, event)
+                season_name = season_name or event.season_name
+    finally:
+        provider.close()
     with deps.pool.connection() as conn, conn.transaction():
         tournament = tournaments_repo.upsert_tournament(
             conn, name=name or season_name or f"{unique_tournament_id}/{season_id}",

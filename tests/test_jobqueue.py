@@ -59,11 +59,14 @@ def test_fetch_claims_only_wanted_keys_and_never_twice(queue):
     assert queue.active_keys("round", singleton_keys=["a", "b", "c"]) == {"a", "b"}
 
 
-def test_fetch_respects_the_limit_in_start_order(queue, clock):
+def test_fetch_respects_the_limit_in_start_order_and_takes_only_jobs_whose_start_has_come(queue, clock):
     send(queue, "late", start_after=START + timedelta(seconds=60))
-    send(queue, "early")
-    [job] = queue.fetch("round", singleton_keys=["late", "early"], limit=1)
-    assert job.singleton_key == "early"
+    send(queue, "early", start_after=START - timedelta(seconds=5))
+    send(queue, "now")
+    assert [job.singleton_key for job in queue.fetch("round", singleton_keys=["late", "early", "now"], limit=1)] == ["early"]
+    assert [job.singleton_key for job in queue.fetch("round", singleton_keys=["late", "early", "now"], limit=5)] == ["now"]
+    clock.advance(60)
+    assert [job.singleton_key for job in queue.fetch("round", singleton_keys=["late"], limit=5)] == ["late"]
 
 
 def test_fail_retries_with_delay_until_the_limit_then_keeps_the_failed_job(queue, clock):
@@ -73,6 +76,9 @@ def test_fail_retries_with_delay_until_the_limit_then_keeps_the_failed_job(queue
         assert job.retry_count == attempt - 1
         assert queue.fail(job, error=f"boom {attempt}") == "retry"
         assert queue.get(job_id).start_after == clock() + timedelta(seconds=30)
+        clock.advance(29)
+        assert queue.fetch("round", singleton_keys=["round-1"], limit=1) == [], "waits out its delay"
+        clock.advance(1)
     [job] = queue.fetch("round", singleton_keys=["round-1"], limit=1)
     assert queue.fail(job, error="boom 3") == "failed"
     failed = queue.get(job_id)
@@ -85,6 +91,7 @@ def test_fail_with_explicit_wait_and_final(queue, clock):
     [job] = queue.fetch("round", singleton_keys=["round-1"], limit=1)
     queue.fail(job, error="429", retry_in=90)
     assert queue.get(job_id).start_after == clock() + timedelta(seconds=90)
+    clock.advance(90)
     [job] = queue.fetch("round", singleton_keys=["round-1"], limit=1)
     assert queue.fail(job, error="404", final=True) == "failed"
 
@@ -102,19 +109,49 @@ def test_a_job_stuck_active_past_expiry_is_offered_again_with_one_attempt_counte
     job_id = send(queue, expire_in=300)
     queue.fetch("round", singleton_keys=["round-1"], limit=1)
     clock.advance(299)
+    assert queue.expire("round") == []
     assert queue.fetch("round", singleton_keys=["round-1"], limit=1) == []
     clock.advance(2)
+    assert queue.expire("round") == [], "attempts remain: back to retry, nothing to report"
     [job] = queue.fetch("round", singleton_keys=["round-1"], limit=1)
     assert job.id == job_id and job.retry_count == 1
     assert job.last_error.startswith("expired")
 
 
-def test_an_expired_job_out_of_attempts_is_failed(queue, clock):
+def test_an_expired_job_out_of_attempts_is_failed_and_returned_for_reporting(queue, clock):
     job_id = send(queue, retry_limit=0, expire_in=10)
     queue.fetch("round", singleton_keys=["round-1"], limit=1)
     clock.advance(11)
+    [failed] = queue.expire("round")
+    assert (failed.id, failed.state, failed.singleton_key, failed.retry_count) == (job_id, "failed", "round-1", 1)
+    assert failed.last_error.startswith("expired")
     assert queue.fetch("round", singleton_keys=["round-1"], limit=1) == []
     assert queue.get(job_id).state == "failed"
+    assert send(queue) is not None, "a failed job frees its key"
+
+
+def test_waiting_jobs_no_longer_wanted_are_cancelled_and_free_their_key(queue, clock):
+    stale = send(queue, "moved-away")
+    kept = send(queue, "still-due")
+    active = send(queue, "in-flight")
+    queue.fetch("round", singleton_keys=["in-flight"], limit=1)
+    assert queue.cancel_waiting("round", keep_keys=["still-due"]) == 1
+    assert (queue.get(stale).state, queue.get(kept).state, queue.get(active).state) == ("cancelled", "created", "active")
+    assert send(queue, "moved-away") is not None
+
+
+def test_finished_jobs_older_than_the_cut_off_are_pruned(queue, clock):
+    old = send(queue, "old")
+    [job] = queue.fetch("round", singleton_keys=["old"], limit=1)
+    queue.complete(job)
+    clock.advance(3600)
+    recent = send(queue, "recent")
+    [job] = queue.fetch("round", singleton_keys=["recent"], limit=1)
+    queue.fail(job, error="404", final=True)
+    waiting = send(queue, "waiting")
+    assert queue.prune("round", finished_before=clock() - timedelta(seconds=60)) == 1
+    assert queue.get(old) is None
+    assert queue.get(recent).state == "failed" and queue.get(waiting).state == "created"
 
 
 def test_postgres_completion_joins_the_callers_transaction(pg_queue, app):
@@ -132,6 +169,7 @@ def test_a_claim_that_expired_and_was_taken_over_can_no_longer_finish_the_job(qu
     job_id = send(queue, expire_in=10)
     [stale] = queue.fetch("round", singleton_keys=["round-1"], limit=1)
     clock.advance(11)
+    queue.expire("round")
     [current] = queue.fetch("round", singleton_keys=["round-1"], limit=1)
     assert current.id == stale.id == job_id and current.claim_id != stale.claim_id
     assert queue.complete(stale) is False

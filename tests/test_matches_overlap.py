@@ -116,6 +116,7 @@ def test_a_tick_that_lost_its_claim_writes_nothing(make_app, settings, db, stand
 
     def taken_over_meanwhile(attempt):
         db.execute("update queue_job set expire_at = %s", (clock() - timedelta(seconds=1),))
+        queue.expire(ROUND_JOB)
         assert queue.fetch(ROUND_JOB, singleton_keys=[f"{tournament['id']}/1//"], limit=1), "another tick takes it over"
         return json_response({"events": [event(1, 100, start=KICKOFF, home=final_score(1), away=final_score(0))]})
 
