@@ -37,8 +37,9 @@ def init_app(app: Flask) -> None:
         return error_response(400, "invalid parameters", details=exc.normalized_messages())
 
     def database_unavailable(exc: Exception):
+        """The cause goes to the log only: database error text is not for anonymous callers."""
         log.warning("database unavailable: %s", exc)
-        return error_response(503, "database unavailable", details={"reason": str(exc).strip()[:300]})
+        return error_response(503, "database unavailable")
 
     for exc_type in DATABASE_UNAVAILABLE:
         app.register_error_handler(exc_type, database_unavailable)

@@ -7,11 +7,13 @@ from datetime import datetime, timedelta
 
 import psycopg
 
+# Waiting rows, oldest first by their first mark, so none starves under budget pressure.
 _CLAIMABLE = """
     select id from league_tournament
-     where participants_scores_status = 'outdata'
-        or (participants_scores_status = 'syncing'
-            and (sync_claimed_at is null or sync_claimed_at <= %(lease_cutoff)s))
+     where (participants_scores_status = 'outdata'
+            or (participants_scores_status = 'syncing'
+                and (sync_claimed_at is null or sync_claimed_at <= %(lease_cutoff)s)))
+       and not (id = any(%(handled)s))
      order by marked_outdata_at nulls first, id
      limit %(limit)s
 """
@@ -22,7 +24,7 @@ update league_tournament lt
    set participants_scores_status = 'syncing', sync_claimed_at = %(now)s, sync_run_id = %(run_id)s
   from candidates
  where lt.id = candidates.id
-returning lt.id, lt.league_id, lt.tournament_id
+returning lt.id, lt.league_id, lt.tournament_id, lt.marked_outdata_at
 """
 
 CLAIMABLE_PREVIEW = f"""
@@ -136,9 +138,16 @@ update league_tournament
  where id = %(league_tournament_id)s and participants_scores_status = 'syncing' and sync_run_id = %(run_id)s
 """
 
+# A row locked by someone else is being marked outdata by them anyway: skip it, never wait.
 REQUEUE = """
-update league_tournament set participants_scores_status = 'outdata', sync_claimed_at = null, sync_run_id = null
- where id = any(%(ids)s) and participants_scores_status = 'syncing' and sync_run_id = %(run_id)s
+with mine as (
+    select id from league_tournament
+     where id = any(%(ids)s) and participants_scores_status = 'syncing' and sync_run_id = %(run_id)s
+       for update skip locked
+)
+update league_tournament lt set participants_scores_status = 'outdata', sync_claimed_at = null, sync_run_id = null
+  from mine
+ where lt.id = mine.id
 """
 
 
@@ -149,13 +158,18 @@ class Claimed:
     tournament_id: int
 
 
-def _claim_params(*, limit: int, now: datetime, lease_minutes: int) -> dict:
-    return {"limit": limit, "now": now, "lease_cutoff": now - timedelta(minutes=lease_minutes)}
+def _claim_params(*, limit: int, now: datetime, lease_minutes: int, handled: list[int] | None = None) -> dict:
+    return {"limit": limit, "now": now, "lease_cutoff": now - timedelta(minutes=lease_minutes), "handled": handled or []}
 
 
-def claim(conn: psycopg.Connection, *, run_id: int, limit: int, now: datetime, lease_minutes: int) -> list[Claimed]:
-    rows = conn.execute(CLAIM, {**_claim_params(limit=limit, now=now, lease_minutes=lease_minutes), "run_id": run_id})
-    return sorted((Claimed(r["id"], r["league_id"], r["tournament_id"]) for r in rows), key=lambda c: c.id)
+def claim(conn: psycopg.Connection, *, run_id: int, limit: int, now: datetime, lease_minutes: int,
+          handled: list[int] | None = None) -> list[Claimed]:
+    """Mark up to `limit` waiting rows `syncing` for this run, oldest waiting first, except
+    those this run already handled (a row that failed or was marked again waits for the next tick)."""
+    params = _claim_params(limit=limit, now=now, lease_minutes=lease_minutes, handled=handled)
+    rows = conn.execute(CLAIM, {**params, "run_id": run_id})
+    ordered = sorted(rows, key=lambda r: (r["marked_outdata_at"] is not None, r["marked_outdata_at"] or now, r["id"]))
+    return [Claimed(r["id"], r["league_id"], r["tournament_id"]) for r in ordered]
 
 
 def preview_claimable(conn: psycopg.Connection, *, limit: int, now: datetime, lease_minutes: int) -> list[dict]:

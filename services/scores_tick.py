@@ -1,18 +1,19 @@
-"""The scores tick (SPEC §7): claim outdata league tournaments, recalculate each in one
-transaction, and finish only if nothing marked it outdata meanwhile."""
+"""The scores tick (SPEC §7): claim waiting league tournaments one at a time as the tick
+reaches them, recalculate each in its own budget-limited transaction, and finish only if
+nothing marked it outdata meanwhile. One failing league tournament never stops the others."""
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import timedelta
 from typing import Any
 
-import psycopg
-
-from database.pool import DATABASE_UNAVAILABLE
+from database.pool import connection_lost
 from repositories import scores as scores_repo
 from services.budget import Budget
 from services.dependencies import Dependencies
 from services.runs import TickRun
+from services.structured_log import log_event
 
 
 class _StaleClaim(Exception):
@@ -30,65 +31,69 @@ def run_scores_tick(deps: Dependencies, *, max_leagues: int | None = None, dry_r
         if dry_run:
             with deps.pool.connection() as conn:
                 preview = scores_repo.preview_claimable(conn, limit=limit, now=deps.clock(), lease_minutes=lease)
-            return run.finish(_summary(claimed=len(preview), updated=len(preview), failed=0, requeued=0,
-                                       participants=sum(row["participants"] for row in preview)))
+            return run.finish(_summary(Counter(claimed=len(preview), updated=len(preview),
+                                               participants=sum(row["participants"] for row in preview))))
 
         budget = Budget(settings.tick_scores_budget_seconds, clock=deps.clock)
-        with deps.pool.connection() as conn:
-            claimed = scores_repo.claim(conn, run_id=run.run_id, limit=limit, now=deps.clock(), lease_minutes=lease)
-
-        updated = failed = participants = 0
-        not_reached: list[int] = []
+        counts: Counter[str] = Counter()
+        handled: list[int] = []
         longest = timedelta(0)
-        for position, item in enumerate(claimed):
-            if not budget.fits(longest.total_seconds()):
-                not_reached = [c.id for c in claimed[position:]]
+        while counts["claimed"] < limit and budget.fits(longest.total_seconds()):
+            with deps.pool.connection() as conn, budget.transaction(conn):
+                claimed = scores_repo.claim(conn, run_id=run.run_id, limit=1, now=deps.clock(), lease_minutes=lease,
+                                            handled=handled)
+            if not claimed:
                 break
+            handled.append(claimed[0].id)
+            counts["claimed"] += 1
             started = deps.clock()
-            try:
-                participants += _recalculate(deps, item, run_id=run.run_id)
-                updated += 1
-            except _StaleClaim:
-                pass
-            except DATABASE_UNAVAILABLE:
-                raise
-            except psycopg.Error as exc:
-                failed += 1
-                _calculation_failed(deps, run, item, exc)
+            outcome, scored = _recalculate_isolated(deps, budget, run, claimed[0])
+            counts.update({outcome: 1, "participants": scored})
             longest = max(longest, deps.clock() - started)
-
-        if not_reached:
-            with deps.pool.connection() as conn:
-                scores_repo.requeue(conn, ids=not_reached, run_id=run.run_id)
-        return run.finish(_summary(claimed=len(claimed), updated=updated, failed=failed,
-                                   requeued=len(claimed) - updated - failed, participants=participants))
+        return run.finish(_summary(counts))
 
 
-def _recalculate(deps: Dependencies, item: scores_repo.Claimed, *, run_id: int) -> int:
-    with deps.pool.connection() as conn, conn.transaction():
-        scored = scores_repo.recalculate(conn, league_tournament_id=item.id, league_id=item.league_id)
-        if not scores_repo.finish(conn, league_tournament_id=item.id, run_id=run_id, now=deps.clock()):
-            raise _StaleClaim(item.id)
-    return scored
+def _recalculate_isolated(deps: Dependencies, budget: Budget, run: TickRun,
+                          item: scores_repo.Claimed) -> tuple[str, int]:
+    """Recalculate one claimed row; any failure but a lost connection fails this row only."""
+    try:
+        with deps.pool.connection() as conn, budget.transaction(conn):
+            scored = scores_repo.recalculate(conn, league_tournament_id=item.id, league_id=item.league_id)
+            if not scores_repo.finish(conn, league_tournament_id=item.id, run_id=run.run_id, now=deps.clock()):
+                raise _StaleClaim(item.id)
+        return "updated", scored
+    except _StaleClaim:
+        return "requeued", 0
+    except Exception as exc:
+        _hand_back(deps, budget, run, item)
+        if connection_lost(exc):
+            raise
+        message = f"{type(exc).__name__}: {str(exc).strip()}"
+        run.item_failed(
+            {"league_tournament_id": item.id, "league_id": item.league_id, "tournament_id": item.tournament_id},
+            message,
+            tags={"league": item.league_id, "league_tournament": item.id, "tournament": item.tournament_id},
+            fingerprint=[f"league-tournament/{item.id}", type(exc).__name__],
+            exc=exc,
+        )
+        return "failed", 0
 
 
-def _calculation_failed(deps: Dependencies, run: TickRun, item: scores_repo.Claimed, exc: Exception) -> None:
-    with deps.pool.connection() as conn:
-        scores_repo.requeue(conn, ids=[item.id], run_id=run.run_id)
-    message = f"{type(exc).__name__}: {str(exc).strip()}"
-    run.item_failed(
-        {"league_tournament_id": item.id, "league_id": item.league_id, "tournament_id": item.tournament_id},
-        message,
-        tags={"league": item.league_id, "league_tournament": item.id, "tournament": item.tournament_id},
-        fingerprint=[f"league-tournament/{item.id}", type(exc).__name__],
-    )
+def _hand_back(deps: Dependencies, budget: Budget, run: TickRun, item: scores_repo.Claimed) -> None:
+    """Best effort, on a fresh connection: the row goes back to `outdata` for the next tick
+    (if this fails, the lease returns it later)."""
+    try:
+        with deps.pool.connection() as conn, budget.transaction(conn):
+            scores_repo.requeue(conn, ids=[item.id], run_id=run.run_id)
+    except Exception as exc:
+        log_event("scores.hand_back_failed", run_id=run.run_id, league_tournament_id=item.id, error=str(exc))
 
 
-def _summary(*, claimed: int, updated: int, failed: int, requeued: int, participants: int) -> dict[str, int]:
+def _summary(counts: Counter) -> dict[str, int]:
     return {
-        "league_tournaments_claimed": claimed,
-        "league_tournaments_updated": updated,
-        "league_tournaments_failed": failed,
-        "league_tournaments_requeued": requeued,
-        "participants_scored": participants,
+        "league_tournaments_claimed": counts["claimed"],
+        "league_tournaments_updated": counts["updated"],
+        "league_tournaments_failed": counts["failed"],
+        "league_tournaments_requeued": counts["requeued"],
+        "participants_scored": counts["participants"],
     }

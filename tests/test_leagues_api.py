@@ -101,6 +101,8 @@ def test_a_league_shows_syncing_while_a_tick_holds_it_and_up_to_date_after(app, 
     user = insert(db, "app_user", name="Ana")
     insert(db, "league_participant", league_id=league["league"]["id"], user_id=user["id"])
     seed_match(db, league["liga"], 1, status="ended", home_score=1, away_score=0, home_score_regular=1, away_score_regular=0)
+    db.execute("update league_tournament set participants_scores_status = 'up-to-date', participants_scores_updated_at = %s "
+               "where id = %s", (START + timedelta(hours=1), league["cup_row"]["id"]))
     url = f"/api/leagues/{league['league']['id']}"
     assert client.get(url).get_json()["participants_scores_status"] == "outdata"
     blocker = hold_score_writes(database_url)
