@@ -12,7 +12,7 @@ from flask import Flask
 
 import blueprints
 import commands
-from config import Settings
+from config import Settings, settings_or_exit
 from database.embedded import embedded_database_url
 from database.pool import open_pool
 from services import monitoring, structured_log
@@ -29,7 +29,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.config.from_mapping(CLOCK=utc_now, SLEEP=time.sleep, HTTP_SESSION_FACTORY=None)
     if test_config is not None:
         app.config.update(test_config)
-    settings: Settings = app.config.get("SETTINGS") or Settings.from_env(os.environ)
+    settings: Settings = app.config.get("SETTINGS") or settings_or_exit(os.environ)
     app.config["SETTINGS"] = settings
 
     structured_log.configure()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, request
 
 from blueprints.errors import error_response
-from blueprints.params import StandingsQuery
+from blueprints.params import LeaguePath, StandingsQuery
 from blueprints.schemas import LeagueSchema, StandingsSchema
 from services import leagues
 
@@ -17,13 +17,20 @@ def not_found(exc: leagues.NotFound):
     return error_response(404, str(exc))
 
 
-@bp.get("/<int:league_id>")
+def _league_id(raw: int) -> int:
+    """Any integer routes here; one outside what an id can be is a 400, never a 500."""
+    return LeaguePath().load({"league_id": raw})["league_id"]
+
+
+@bp.get("/<int(signed=True):league_id>")
 def get_league(league_id: int):
+    league_id = _league_id(league_id)
     return LeagueSchema().dump(leagues.get_league(current_app.extensions["db_pool"], league_id=league_id))
 
 
-@bp.get("/<int:league_id>/standings")
+@bp.get("/<int(signed=True):league_id>/standings")
 def get_standings(league_id: int):
+    league_id = _league_id(league_id)
     query = StandingsQuery().load(request.args.to_dict(flat=True))
     standings = leagues.get_standings(current_app.extensions["db_pool"], league_id=league_id,
                                       tournament_id=query.get("tournament_id"), limit=query["limit"], offset=query["offset"])

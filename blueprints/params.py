@@ -3,38 +3,70 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from flask import Request
 from marshmallow import Schema, ValidationError, fields, validate
 
+MAX_ID = 2**63 - 1  # what a bigint id can be
+_DIGITS = re.compile(r"\s*[+-]?\d{1,30}\s*")
+
+
+class WholeNumber(fields.Integer):
+    """A JSON integer, or a string of digits from a query string: never a float, a boolean
+    or a number too long to mean anything (so `1.7` is a 400, not a silent 1)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool) or isinstance(value, float):
+            raise self.make_error("invalid", input=value)
+        if isinstance(value, str) and not _DIGITS.fullmatch(value):
+            raise self.make_error("invalid", input=value)
+        return super()._deserialize(value, attr, data, **kwargs)
+
 
 class StrictBoolean(fields.Boolean):
-    """Only true/false/1/0 (any case), or a JSON boolean."""
+    """Only true/false/1/0 (any case), a JSON boolean, or the JSON integers 1 and 0."""
 
     truthy = {"true", "1", 1, True}
     falsy = {"false", "0", 0, False}
 
     def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, float):
+            raise self.make_error("invalid", input=value)
         if isinstance(value, str):
             value = value.strip().lower()
         return super()._deserialize(value, attr, data, **kwargs)
 
 
+def _id(**kwargs: Any) -> WholeNumber:
+    return WholeNumber(validate=validate.Range(min=1, max=MAX_ID), **kwargs)
+
+
 class MatchesTickParams(Schema):
-    max_rounds = fields.Integer(validate=validate.Range(min=1, max=500))
+    max_rounds = WholeNumber(validate=validate.Range(min=1, max=500))
     dry_run = StrictBoolean(load_default=False)
 
 
 class ScoresTickParams(Schema):
-    max_leagues = fields.Integer(validate=validate.Range(min=1, max=5000))
+    max_leagues = WholeNumber(validate=validate.Range(min=1, max=5000))
     dry_run = StrictBoolean(load_default=False)
 
 
 class RunsQuery(Schema):
-    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=200))
+    limit = WholeNumber(load_default=20, validate=validate.Range(min=1, max=200))
     kind = fields.String(validate=validate.OneOf(["matches", "scores"]))
     outcome = fields.String(validate=validate.OneOf(["running", "ok", "partial", "failed"]))
+
+
+class LeaguePath(Schema):
+    league_id = _id(required=True)
+
+
+class StandingsQuery(Schema):
+    tournament_id = _id()
+    limit = WholeNumber(load_default=100, validate=validate.Range(min=1, max=1000))
+    offset = WholeNumber(load_default=0, validate=validate.Range(min=0, max=1_000_000))
 
 
 def request_parameters(request: Request) -> dict[str, Any]:
@@ -44,15 +76,9 @@ def request_parameters(request: Request) -> dict[str, Any]:
     if raw.strip():
         try:
             body = json.loads(raw)
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested deeper than any parameter could be
             raise ValidationError({"body": ["must be a JSON object"]}) from None
         if not isinstance(body, dict):
             raise ValidationError({"body": ["must be a JSON object"]})
         merged.update(body)
     return merged
-
-
-class StandingsQuery(Schema):
-    tournament_id = fields.Integer(validate=validate.Range(min=1))
-    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))

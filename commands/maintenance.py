@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+import json
+import sys
+
 import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from database.migrations import apply_migrations
+from database.migrations import MigrationMismatch, apply_migrations
 
 
 @click.command("migrate")
 @with_appcontext
 def migrate_command() -> None:
-    """Apply pending migrations from sql/ (idempotent, safe to run concurrently)."""
-    with current_app.extensions["db_pool"].connection() as conn:
-        applied = apply_migrations(conn)
+    """Apply pending migrations from sql/ (idempotent, safe to run concurrently); refuse a
+    database whose applied migration differs from its file."""
+    try:
+        with current_app.extensions["db_pool"].connection() as conn:
+            applied = apply_migrations(conn)
+    except MigrationMismatch as exc:
+        click.echo(json.dumps({"error": str(exc), "mismatched": exc.versions}), err=True)
+        sys.exit(1)
     click.echo(f"applied: {', '.join(applied)}" if applied else "nothing to apply")

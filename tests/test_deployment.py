@@ -24,10 +24,15 @@ def test_railway_toml_names_the_health_check_start_command_and_migrations():
     assert deploy["preDeployCommand"] == ["flask --app app migrate"]
 
 
-def test_gunicorn_is_threaded_with_a_timeout_above_both_budgets():
+def test_gunicorn_is_threaded_and_a_redeploy_lets_the_longest_tick_finish():
     defaults = Settings()
+    longest = max(defaults.tick_matches_budget_seconds, defaults.tick_scores_budget_seconds)
     assert gunicorn_setting("worker_class") == "gthread"
-    assert gunicorn_setting("timeout") > max(defaults.tick_matches_budget_seconds, defaults.tick_scores_budget_seconds) + 60
+    assert gunicorn_setting("timeout") > longest + 60
+    assert gunicorn_setting("graceful_timeout") > longest
+    draining = tomllib.loads((ROOT / "railway.toml").read_text())["deploy"]["drainingSeconds"]
+    assert isinstance(draining, int) and draining >= gunicorn_setting("graceful_timeout")
+    assert "drainingSeconds" in (ROOT / "docs" / "deploy.md").read_text()
 
 
 def test_the_documented_cron_commands_are_fail_loud_and_outlast_the_budget():

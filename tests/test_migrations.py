@@ -1,3 +1,4 @@
+import dataclasses
 import os
 import subprocess
 import sys
@@ -7,7 +8,7 @@ import psycopg
 import pytest
 from psycopg.rows import dict_row
 
-from database.migrations import apply_migrations, available_migrations, pending_migrations
+from database.migrations import MigrationMismatch, apply_migrations, available_migrations, migration_state
 from tests.support import insert
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,7 +33,7 @@ def test_running_twice_applies_nothing_the_second_time(make_database):
         assert first == [m.version for m in available_migrations()]
         assert second == []
         assert schema_fingerprint(conn) == shape
-        assert pending_migrations(conn) == []
+        assert migration_state(conn).pending == [] and migration_state(conn).mismatched == []
 
 
 def test_two_processes_migrating_at_once_leave_one_schema(make_database):
@@ -94,3 +95,54 @@ def test_the_polling_queries_can_be_served_by_their_indexes(db):
     plan = "\n".join(r["QUERY PLAN"] for r in db.execute("explain " + DUE_ROUNDS, DuePolicy(120, 10, 360).params(START)))
     for index in ("match_due_open_idx", "match_due_postponed_idx", "match_due_settle_idx"):
         assert index in plan
+
+
+def migrate_cli(url: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "DATABASE_URL": url}
+    return subprocess.run([sys.executable, "-m", "flask", "--app", "app", "migrate"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_a_migration_edited_after_it_was_applied_is_refused_by_name(make_app, settings, make_database):
+    url = make_database()
+    with psycopg.connect(url, autocommit=True, row_factory=dict_row) as conn:
+        apply_migrations(conn)
+        conn.execute("update schema_migration set checksum = 'edited-since' where version = '002_job_queue'")
+        with pytest.raises(MigrationMismatch, match="002_job_queue"):
+            apply_migrations(conn)
+    result = migrate_cli(url)
+    assert result.returncode == 1 and "002_job_queue" in result.stderr
+    response = make_app(dataclasses.replace(settings, database_url=url)).test_client().get("/readyz")
+    assert response.status_code == 503 and response.get_json()["details"] == {"mismatched": ["002_job_queue"]}
+
+
+def test_a_database_migrated_before_checksums_gets_them_recorded(make_app, settings, make_database):
+    url = make_database()
+    with psycopg.connect(url, autocommit=True, row_factory=dict_row) as conn:
+        apply_migrations(conn)
+        conn.execute("alter table schema_migration drop column checksum")
+    client = make_app(dataclasses.replace(settings, database_url=url)).test_client()
+    assert client.get("/readyz").status_code == 200, "nothing to compare yet: not refused"
+    assert migrate_cli(url).stdout.strip() == "nothing to apply"
+    with psycopg.connect(url, autocommit=True, row_factory=dict_row) as conn:
+        recorded = {r["version"]: r["checksum"] for r in conn.execute("select version, checksum from schema_migration")}
+    assert recorded == {m.version: m.checksum for m in available_migrations()}
+
+
+def test_a_database_that_missed_claim_id_is_repaired_by_a_new_migration(make_database, tmp_path):
+    """002 gained claim_id after it had shipped; a database migrated in between gets it from 003."""
+    as_first_shipped = tmp_path / "sql"
+    as_first_shipped.mkdir()
+    for migration in available_migrations()[:2]:
+        text = migration.sql()
+        if migration.version == "002_job_queue":
+            text = "\n".join(line for line in text.splitlines() if "claim_id" not in line)
+        (as_first_shipped / migration.path.name).write_text(text)
+    url = make_database()
+    with psycopg.connect(url, autocommit=True, row_factory=dict_row) as conn:
+        apply_migrations(conn, sql_dir=as_first_shipped)
+        conn.execute("alter table schema_migration drop column checksum")  # applied before checksums existed
+        applied = apply_migrations(conn)
+        columns = {r["column_name"] for r in conn.execute(
+            "select column_name from information_schema.columns where table_name = 'queue_job'")}
+    assert applied[0].startswith("003") and "claim_id" in columns
