@@ -5,6 +5,7 @@ import dataclasses
 from datetime import timedelta
 
 import pytest
+import requests
 
 from jobqueue.postgres import PostgresQueue
 from services.matches_tick import ROUND_JOB
@@ -188,3 +189,28 @@ def test_slug_and_prefix_are_encoded_in_the_provider_url(client, db, standin):
                     json_response({"events": [event(1, 0, start=KICKOFF)]}))
     assert tick(client)["rounds_processed"] == 1
     assert [r.environ["REQUEST_URI"] for r in standin.requests] == [sent]
+
+
+class ClosingSession(requests.Session):
+    """A real requests session that records whether it was closed."""
+
+    opened: list["ClosingSession"] = []
+
+    def __init__(self):
+        super().__init__()
+        self.closed = False
+        ClosingSession.opened.append(self)
+
+    def close(self):
+        self.closed = True
+        super().close()
+
+
+def test_each_tick_closes_its_http_session_even_when_a_round_fails(make_app, settings, db, standin, tournament):
+    ClosingSession.opened = []
+    app = make_app(dataclasses.replace(settings, sofascore_base_url=standin.base_url), HTTP_SESSION_FACTORY=ClosingSession)
+    seed_match(db, tournament, 1)
+    standin.respond(round_path(17, 100, 1), error_response(404))
+    for _ in range(2):
+        tick(app.test_client())
+    assert len(ClosingSession.opened) == 2 and all(session.closed for session in ClosingSession.opened)

@@ -62,47 +62,6 @@ def test_five_ticks_at_once_fetch_each_of_20_rounds_exactly_once(make_app, setti
     assert sum(s["league_tournaments_marked_outdata"] for s in summaries) == 1
 
 
-def test_a_tick_killed_mid_round_writes_nothing_and_a_later_tick_completes_it(make_app, settings, database_url, db, standin, clock):
-    real_now = datetime.now(timezone.utc).replace(microsecond=0)
-    tournament = seed_tournament(db)
-    _, (lt,) = seed_league(db, "L", [tournament])
-    seed_match(db, tournament, 1, start=real_now - timedelta(hours=3))
-    seed_match(db, tournament, 2, start=real_now - timedelta(hours=3))
-    payload = {"events": [event(i, 100, start=real_now - timedelta(hours=3), home=final_score(2), away=final_score(0)) for i in (1, 2)]}
-    arrived, release = threading.Event(), threading.Event()
-
-    def hanging(attempt):
-        arrived.set()
-        release.wait(timeout=30)
-        return Response("{}", content_type="application/json")
-
-    path = round_path(17, 100, 1)
-    standin._routes[path] = hanging
-    env = {**os.environ, "DATABASE_URL": database_url, "SOFASCORE_BASE_URL": standin.base_url, "PROVIDER_TIMEOUT_SECONDS": "60"}
-    process = subprocess.Popen([sys.executable, "-m", "flask", "--app", "app", "tick", "matches"], cwd=ROOT, env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    try:
-        assert arrived.wait(timeout=30), "the tick never reached the provider"
-        process.kill()
-        process.wait(timeout=10)
-    finally:
-        release.set()
-
-    rows = db.execute("select status, last_checked_at from match order by id").fetchall()
-    assert rows == [{"status": "open", "last_checked_at": None}] * 2
-    assert db.execute("select state from queue_job").fetchone()["state"] == "active"
-    assert lt_statuses(db) == {lt["id"]: "up-to-date"}
-
-    standin.respond(path, payload)
-    clock.set(real_now + timedelta(minutes=6))  # past the killed tick's claim expiry
-    app = make_app(dataclasses.replace(settings, sofascore_base_url=standin.base_url))
-    summary = run_matches_tick(Dependencies.from_app(app))
-    assert summary["rounds_processed"] == 1 and summary["matches_ended"] == 2
-    assert lt_statuses(db) == {lt["id"]: "outdata"}
-    job = db.execute("select state, retry_count, last_error from queue_job").fetchone()
-    assert job["state"] == "completed" and job["retry_count"] == 1 and job["last_error"].startswith("expired")
-
-
 def test_a_tick_that_lost_its_claim_writes_nothing(make_app, settings, db, standin, clock):
     """If a round's claim expired and another tick took it over, the late tick's write rolls back."""
     from jobqueue.postgres import PostgresQueue

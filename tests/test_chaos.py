@@ -1,0 +1,135 @@
+"""Ticks killed with SIGKILL in the middle of their work: nothing is half-written, the
+following ticks finish everything, and only the item in flight waits for its claim's
+expiry or its lease (items are claimed as the tick reaches them)."""
+
+import dataclasses
+import os
+import subprocess
+import sys
+import threading
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg.rows import dict_row
+from werkzeug import Response
+
+from repositories import scores as scores_repo
+from services.dependencies import Dependencies
+from services.matches_tick import run_matches_tick
+from services.scores_tick import run_scores_tick
+from tests.sofascore import StandIn, event, final_score, round_path
+from tests.support import insert, lt_statuses, seed_league, seed_match, seed_tournament
+from tests.test_scores_tick import wait_until_blocked
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def cli_tick(kind: str, env: dict) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "flask", "--app", "app", "tick", kind], cwd=ROOT,
+                            env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def wait_for_backends_to_end(db, application_name: str, deadline_seconds: float = 20) -> None:
+    """A killed client's backend ends once it next talks to it: wait until it has."""
+    deadline = time.monotonic() + deadline_seconds
+    while db.execute("select count(*) as n from pg_stat_activity where application_name = %s",
+                     (application_name,)).fetchone()["n"]:
+        assert time.monotonic() < deadline, "the killed tick's backend is still running"
+        db.execute("select pg_sleep(0.05)")
+
+
+@pytest.mark.timeout(90)
+def test_a_matches_tick_killed_mid_round_strands_only_that_round(make_app, settings, database_url, db, httpserver, clock):
+    standin = StandIn(httpserver)
+    real_now = datetime.now(timezone.utc).replace(microsecond=0)
+    kickoff = real_now - timedelta(hours=3)
+    tournament = seed_tournament(db)
+    _, (lt,) = seed_league(db, "L", [tournament])
+    for number in (1, 2, 3):
+        for event_id in (number * 10, number * 10 + 1):
+            seed_match(db, tournament, event_id, round_number=number, start=kickoff)
+        standin.round(round_path(17, 100, number), [event(i, 100, start=kickoff, home=final_score(2), away=final_score(0))
+                                                    for i in (number * 10, number * 10 + 1)])
+    arrived, release = threading.Event(), threading.Event()
+
+    def hanging(attempt):
+        arrived.set()
+        release.wait(timeout=30)
+        return Response("{}", content_type="application/json")
+
+    standin._routes[round_path(17, 100, 1)] = hanging
+    process = cli_tick("matches", {"DATABASE_URL": database_url, "SOFASCORE_BASE_URL": standin.base_url,
+                                   "PROVIDER_TIMEOUT_SECONDS": "60", "PGAPPNAME": "chaos-matches"})
+    try:
+        assert arrived.wait(timeout=30), "the tick never reached the provider"
+        process.kill()
+        process.wait(timeout=10)
+    finally:
+        release.set()
+    wait_for_backends_to_end(db, "chaos-matches")
+
+    assert db.execute("select count(*) as n from match where status <> 'open' or last_checked_at is not null").fetchone()["n"] == 0
+    jobs = {r["singleton_key"]: r["state"] for r in db.execute("select singleton_key, state from queue_job")}
+    assert jobs == {f"{tournament['id']}/1//": "active", f"{tournament['id']}/2//": "created",
+                    f"{tournament['id']}/3//": "created"}, "only the round in flight was claimed"
+    assert lt_statuses(db) == {lt["id"]: "up-to-date"}
+
+    standin.round(round_path(17, 100, 1), [event(i, 100, start=kickoff, home=final_score(2), away=final_score(0)) for i in (10, 11)])
+    deps = Dependencies.from_app(make_app(dataclasses.replace(settings, sofascore_base_url=standin.base_url)))
+    clock.set(real_now + timedelta(minutes=1))
+    at_once = run_matches_tick(deps)
+    assert (at_once["rounds_processed"], at_once["rounds_skipped"], at_once["matches_ended"]) == (2, 1, 4), \
+        "the unstarted rounds are done at once; the one in flight waits for its claim to expire"
+    clock.set(real_now + timedelta(minutes=6))
+    after_expiry = run_matches_tick(deps)
+    assert (after_expiry["rounds_processed"], after_expiry["matches_ended"]) == (1, 2)
+    assert db.execute("select count(*) as n from match where status = 'ended'").fetchone()["n"] == 6
+    job = db.execute("select retry_count, last_error from queue_job where singleton_key = %s and state = 'completed'",
+                     (f"{tournament['id']}/1//",)).fetchone()
+    assert job["retry_count"] == 1 and job["last_error"].startswith("expired")
+    assert lt_statuses(db) == {lt["id"]: "outdata"}
+
+
+@pytest.mark.timeout(90)
+def test_a_scores_tick_killed_mid_recalculation_strands_only_that_league_tournament(make_app, settings, database_url, db, clock):
+    tournament = seed_tournament(db)
+    match = seed_match(db, tournament, 1, status="ended", home_score=1, away_score=0, home_score_regular=1, away_score_regular=0)
+    rows = []
+    for number in range(3):
+        league, (row,) = seed_league(db, f"League {number}", [tournament], up_to_date=False)
+        user = insert(db, "app_user", name=f"User {number}")
+        insert(db, "league_participant", league_id=league["id"], user_id=user["id"])
+        insert(db, "prediction", user_id=user["id"], match_id=match["id"], home_score=1, away_score=0)
+        rows.append(row["id"])
+    blocker = psycopg.connect(database_url, row_factory=dict_row)
+    blocker.execute("lock table participant_score in share row exclusive mode")
+    process = cli_tick("scores", {"DATABASE_URL": database_url, "PGAPPNAME": "chaos-scores"})
+    try:
+        wait_until_blocked(db)
+        real_now = datetime.now(timezone.utc)
+        process.kill()
+        process.wait(timeout=10)
+    finally:
+        blocker.rollback()
+        blocker.close()
+    wait_for_backends_to_end(db, "chaos-scores")
+
+    statuses = lt_statuses(db)
+    assert sorted(statuses.values()) == ["outdata", "outdata", "syncing"], "only the row in flight was claimed"
+    assert db.execute("select count(*) as n from participant_score").fetchone()["n"] == 0, "nothing half-written"
+    [stranded] = [lt_id for lt_id, status in statuses.items() if status == "syncing"]
+
+    deps = Dependencies.from_app(make_app(settings))
+    clock.set(real_now + timedelta(minutes=1))
+    at_once = run_scores_tick(deps)
+    assert (at_once["league_tournaments_claimed"], at_once["league_tournaments_updated"]) == (2, 2)
+    assert lt_statuses(db)[stranded] == "syncing", "the row in flight waits for its lease"
+    clock.set(real_now + timedelta(minutes=11))
+    after_lease = run_scores_tick(deps)
+    assert after_lease["league_tournaments_updated"] == 1
+    assert set(lt_statuses(db).values()) == {"up-to-date"}
+    for lt_id in rows:
+        assert scores_repo.stored(db, league_tournament_id=lt_id) == scores_repo.from_scratch(db, league_tournament_id=lt_id)
