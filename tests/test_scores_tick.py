@@ -241,12 +241,14 @@ def test_rows_the_budget_does_not_reach_are_never_claimed(make_app, settings, db
     assert "syncing" not in lt_statuses(db).values(), "claimed as reached: nothing waits for a lease"
 
 
-def test_the_longest_waiting_row_is_claimed_first(deps, db, world):
-    db.execute("update league_tournament set marked_outdata_at = %s where id = %s", (START - timedelta(days=1), world["custom_liga"]["id"]))
-    db.execute("update league_tournament set marked_outdata_at = %s where id <> %s", (START, world["custom_liga"]["id"]))
-    run_scores_tick(deps, max_leagues=1)
-    assert lt_statuses(db)[world["custom_liga"]["id"]] == "up-to-date"
-    assert list(lt_statuses(db).values()).count("outdata") == 2
+def test_under_budget_pressure_the_longest_waiting_row_is_done_first(make_app, settings, db, world):
+    newest_id_oldest_mark = max(lt_statuses(db))
+    db.execute("update league_tournament set marked_outdata_at = %s", (START,))
+    db.execute("update league_tournament set marked_outdata_at = %s where id = %s", (START - timedelta(days=1), newest_id_oldest_mark))
+    app = make_app(dataclasses.replace(settings, tick_scores_budget_seconds=20), CLOCK=TickingClock(START, 5))
+    summary = run_scores_tick(Dependencies.from_app(app))
+    assert summary["league_tournaments_updated"] < 3, "the budget does not reach every row"
+    assert lt_statuses(db)[newest_id_oldest_mark] == "up-to-date", "waiting a day: served first, whatever its id"
 
 
 def test_a_dry_run_counts_and_writes_nothing(deps, db, world):
