@@ -115,6 +115,8 @@ class Settings:
     db_pool_max_size: int = 10
     db_pool_timeout_seconds: float = 5.0
     runs_retention_days: int = 30
+    stuck_match_hours: int = 6
+    stuck_scores_minutes: int = 30
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> "Settings":
@@ -141,6 +143,8 @@ class Settings:
             db_pool_max_size=_integer(env, "DB_POOL_MAX_SIZE", 10, minimum=2, maximum=100),
             db_pool_timeout_seconds=_number(env, "DB_POOL_TIMEOUT_SECONDS", 5.0, positive=True, maximum=300),
             runs_retention_days=_integer(env, "RUNS_RETENTION_DAYS", 30, minimum=1, maximum=3650),
+            stuck_match_hours=_integer(env, "STUCK_MATCH_HOURS", 6, minimum=1, maximum=30 * 24),
+            stuck_scores_minutes=_integer(env, "STUCK_SCORES_MINUTES", 30, minimum=1, maximum=7 * 24 * 60),
         )
         if settings.tick_matches_budget_seconds <= settings.provider_timeout_seconds:
             raise ConfigError("TICK_MATCHES_BUDGET_SECONDS",

@@ -11,6 +11,7 @@ from repositories import runs as runs_repo
 from services.dependencies import Dependencies
 from services.matches_tick import run_matches_tick
 from services.scores_tick import run_scores_tick
+from services.status import pipeline_status
 
 bp = Blueprint("internal", __name__, url_prefix="/internal")
 
@@ -52,3 +53,9 @@ def list_runs():
     with current_app.extensions["db_pool"].connection() as conn:
         runs = runs_repo.list_runs(conn, limit=query["limit"], kind=query.get("kind"), outcome=query.get("outcome"))
     return RunsSchema().dump({"runs": runs})
+
+
+@bp.get("/status")
+def status():
+    """Is the pipeline healthy right now? 200 either way: `healthy` and `problems` say."""
+    return pipeline_status(Dependencies.from_app(current_app))

@@ -58,6 +58,11 @@ def build_spec() -> dict:
         "parameters": [{"in": "query", "schema": params.RunsQuery}],
         "responses": {"200": _json(schemas.RunsSchema, "recent runs"), **INTERNAL_ERRORS},
     }})
+    spec.path(path="/internal/status", operations={"get": {
+        "summary": "Is the pipeline healthy right now? What is due, stuck, failing or overdue",
+        "security": BEARER,
+        "responses": {"200": _json(schemas.StatusSchema, "the status (healthy or not)"), **INTERNAL_ERRORS},
+    }})
     league_id = {"in": "path", "name": "league_id", "required": True, "schema": {"type": "integer"}}
     spec.path(path="/api/leagues/{league_id}", operations={"get": {
         "summary": "A league's sync status and its tournaments",

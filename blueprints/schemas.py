@@ -90,3 +90,21 @@ class RunsSchema(Schema):
 
 class HealthSchema(Schema):
     status = fields.String(required=True)
+
+
+class StatusSchema(Schema):
+    healthy = fields.Boolean(required=True, metadata={"description": "true exactly when `problems` is empty"})
+    problems = fields.List(fields.String(), required=True, metadata={"description": "one line per problem, in plain words"})
+    checked_at = fields.DateTime(required=True)
+    matches = fields.Dict(required=True, metadata={
+        "description": "due now (rounds, matches), the most overdue match, matches stuck past STUCK_MATCH_HOURS, "
+                       "postponed matches and when each is next checked"})
+    rounds = fields.Dict(required=True, metadata={
+        "description": "rounds failed in the last 24 h (last error, attempts, whether fetched since), "
+                       "jobs by state, the oldest waiting job"})
+    scores = fields.Dict(required=True, metadata={
+        "description": "league tournaments outdata and syncing, the oldest waiting, those stuck past "
+                       "STUCK_SCORES_MINUTES, those syncing past their lease"})
+    ticks = fields.Dict(required=True, metadata={
+        "description": "per kind: the last run (time, trigger, outcome, duration), the last scheduled run, "
+                       "and whether the kind is overdue (no scheduled run for two periods)"})

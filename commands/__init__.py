@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from commands import imports, maintenance, runs, ticks
+from commands import imports, maintenance, runs, status, ticks
 
 
 def init_app(app: Flask) -> None:
@@ -12,3 +12,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(ticks.tick_group)
     app.cli.add_command(runs.runs_command)
     app.cli.add_command(imports.import_tournament_command)
+    app.cli.add_command(status.status_command)

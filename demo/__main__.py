@@ -20,6 +20,7 @@ import psycopg
 import requests
 from psycopg.rows import dict_row
 
+from commands.status import render as render_status
 from demo.standin import StandInServer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,7 +54,8 @@ def flask(env: dict, *args: str) -> str:
 class Api:
     def __init__(self, base: str, token: str):
         self.base = base
-        self.auth = {"Authorization": f"Bearer {token}", "X-Tick-Trigger": "manual"}
+        # The demo plays Railway cron: its ticks are the schedule the status checks.
+        self.auth = {"Authorization": f"Bearer {token}", "X-Tick-Trigger": "cron"}
 
     def get(self, path: str, **kw) -> dict:
         return requests.get(f"{self.base}{path}", headers=self.auth, timeout=60, **kw).json()
@@ -173,6 +175,9 @@ def main() -> None:
                 say("9. run history (GET /internal/runs)")
                 for run in runs:
                     say(f"    #{run['id']} {run['kind']:<7} {run['trigger']:<6} {run['outcome']}")
+                say()
+                say("10. is the pipeline healthy? (GET /internal/status, or flask --app app status)")
+                say("    " + render_status(api.get("/internal/status")).replace("\n", "\n    "))
         finally:
             if gunicorn is not None:
                 gunicorn.terminate()

@@ -15,6 +15,7 @@ from jobqueue.base import Job, Queue
 from provider.base import MatchDataProvider, ProviderError, ProviderEvent, RoundRef
 from repositories import matches as matches_repo
 from repositories.matches import DuePolicy
+from services import stuck_alerts
 from services.budget import Budget
 from services.dependencies import Dependencies
 from services.retry import Deferred, RetriesExhausted, RetryPolicy
@@ -266,6 +267,7 @@ def run_matches_tick(deps: Dependencies, *, max_rounds: int | None = None, dry_r
             tally = _work_through_rounds(deps, worker, queue, rounds=rounds, keys=keys, max_rounds=max_rounds)
         finally:
             provider.close()
+        stuck_alerts.alert_stuck_matches(deps, run)
         return run.finish(tally.summary())
 
 

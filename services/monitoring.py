@@ -57,8 +57,9 @@ def check_in(kind: str, status: str, *, budget_seconds: float, check_in_id: str 
 
 def capture_item_failure(message: str, *, tags: dict[str, Any], fingerprint: list[str],
                          exc: BaseException | None = None) -> None:
-    """One Sentry event per failed round/event/league, grouped by what failed and how; an
-    unexpected error travels as the exception itself, so the event carries its traceback."""
+    """One Sentry event per failed or stuck round/event/match/league tournament, grouped by the
+    item and what went wrong; an unexpected error travels as the exception itself, so the
+    event carries its traceback."""
     with sentry_sdk.new_scope() as scope:
         for name, value in tags.items():
             scope.set_tag(name, str(value))

@@ -10,6 +10,7 @@ from typing import Any
 
 from database.pool import connection_lost
 from repositories import scores as scores_repo
+from services import stuck_alerts
 from services.budget import Budget
 from services.dependencies import Dependencies
 from services.runs import TickRun
@@ -50,6 +51,7 @@ def run_scores_tick(deps: Dependencies, *, max_leagues: int | None = None, dry_r
             outcome, scored = _recalculate_isolated(deps, budget, run, claimed[0])
             counts.update({outcome: 1, "participants": scored})
             longest = max(longest, deps.clock() - started)
+        stuck_alerts.alert_stuck_league_tournaments(deps, run)
         return run.finish(_summary(counts))
 
 

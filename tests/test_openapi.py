@@ -5,7 +5,7 @@ def test_the_openapi_document_covers_every_endpoint(client):
     assert doc["openapi"].startswith("3.")
     assert set(doc["paths"]) == {"/internal/tick/matches", "/internal/tick/scores", "/internal/runs",
                                  "/api/leagues/{league_id}", "/api/leagues/{league_id}/standings",
-                                 "/healthz", "/readyz", "/openapi.json"}
+                                 "/internal/status", "/healthz", "/readyz", "/openapi.json"}
     assert doc["components"]["securitySchemes"]["bearerAuth"] == {"type": "http", "scheme": "bearer"}
     for path, operations in doc["paths"].items():
         for operation in operations.values():
@@ -21,3 +21,11 @@ def test_the_document_is_generated_from_the_schemas(client):
     assert query["max_rounds"]["schema"] == {"type": "integer", "minimum": 1, "maximum": 500}
     summary = doc["components"]["schemas"]["MatchesTickSummary"]["properties"]
     assert "rounds_deferred" in summary and "league_tournaments_marked_outdata" in summary
+
+
+def test_the_status_endpoint_is_documented_with_its_five_parts(client):
+    doc = client.get("/openapi.json").get_json()
+    status = doc["components"]["schemas"]["Status"]["properties"]
+    assert {"healthy", "problems", "matches", "rounds", "scores", "ticks"} <= set(status)
+    assert doc["paths"]["/internal/status"]["get"]["responses"]["200"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/Status"}
