@@ -15,6 +15,7 @@ import commands
 from config import Settings, settings_or_exit
 from database.embedded import embedded_database_url
 from database.pool import open_pool
+from jobqueue import redis as redis_queue
 from services import monitoring, structured_log
 
 
@@ -39,6 +40,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     pool = open_pool(database_url, max_size=settings.db_pool_max_size, timeout=settings.db_pool_timeout_seconds)
     app.extensions["db_pool"] = pool
     atexit.register(pool.close)
+    if settings.queue_url is not None:
+        app.extensions["queue_redis"] = redis_queue.connect(settings.queue_url)
 
     blueprints.init_app(app)
     commands.init_app(app)

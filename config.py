@@ -12,6 +12,7 @@ import math
 import sys
 from dataclasses import dataclass
 from typing import Mapping
+from urllib.parse import urlsplit
 
 
 class ConfigError(ValueError):
@@ -83,6 +84,32 @@ def _tokens(env: Mapping[str, str], name: str) -> tuple[str, ...]:
     return tokens
 
 
+def _queue_url(env: Mapping[str, str], name: str) -> str | None:
+    """Unset: the PostgreSQL queue. Else a Redis URL (checked here; reachability is /readyz's)."""
+    raw = _raw(env, name)
+    if raw == "":
+        return None
+    parts = urlsplit(raw)
+    try:
+        parts.port
+    except ValueError:
+        raise ConfigError(name, "has an invalid port") from None
+    if parts.scheme not in ("redis", "rediss") or not parts.hostname:
+        raise ConfigError(name, "must be redis://host[:port][/db] or rediss://… (unset: the PostgreSQL queue)")
+    if parts.path.strip("/") and not parts.path.strip("/").isdigit():
+        raise ConfigError(name, "must name a database number as its path, e.g. redis://host:6379/0")
+    return raw
+
+
+def redacted(url: str) -> str:
+    """A URL fit for logs and answers: no password."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = f"{parts.hostname}:{parts.port}" if parts.port else parts.hostname
+    return parts._replace(netloc=f"{parts.username or ''}:***@{host}").geturl()
+
+
 def _choice(env: Mapping[str, str], name: str, default: str, choices: tuple[str, ...]) -> str:
     value = _raw(env, name) or default
     if value not in choices:
@@ -117,6 +144,7 @@ class Settings:
     runs_retention_days: int = 30
     stuck_match_hours: int = 6
     stuck_scores_minutes: int = 30
+    queue_url: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> "Settings":
@@ -145,6 +173,7 @@ class Settings:
             runs_retention_days=_integer(env, "RUNS_RETENTION_DAYS", 30, minimum=1, maximum=3650),
             stuck_match_hours=_integer(env, "STUCK_MATCH_HOURS", 6, minimum=1, maximum=30 * 24),
             stuck_scores_minutes=_integer(env, "STUCK_SCORES_MINUTES", 30, minimum=1, maximum=7 * 24 * 60),
+            queue_url=_queue_url(env, "QUEUE_URL"),
         )
         if settings.tick_matches_budget_seconds <= settings.provider_timeout_seconds:
             raise ConfigError("TICK_MATCHES_BUDGET_SECONDS",

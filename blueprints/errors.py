@@ -11,6 +11,7 @@ from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
 from database.pool import DATABASE_UNAVAILABLE
+from jobqueue.base import QueueUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,11 @@ def init_app(app: Flask) -> None:
 
     for exc_type in DATABASE_UNAVAILABLE:
         app.register_error_handler(exc_type, database_unavailable)
+
+    @app.errorhandler(QueueUnavailable)
+    def queue_unavailable(exc: QueueUnavailable):
+        log.warning("%s", exc)
+        return error_response(503, "queue unavailable")
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):

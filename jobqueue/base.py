@@ -5,6 +5,12 @@ created/retry → cancelled (no longer wanted). A job stuck `active` past its ex
 worker) counts one failed attempt and is offered again, or fails when out of attempts. Only one non-finished job may exist per (name, singleton_key). Every fetch
 is a new claim (`claim_id`): complete, fail and release act only on the claim still held,
 so a worker whose claim expired and was taken over cannot finish the job.
+
+Every claim also carries a fencing token (`fence`) for the writes it leads to, which live in
+PostgreSQL whatever the queue's backend: the claim time in microseconds on the queue's
+clock, and at least the job's previous token + 1. A new claim of the same round only ever
+follows the end or the expiry (budget + 60 s) of the previous claim, so the token grows with
+each claim of a round, and tokens stay comparable when the queue moves between backends.
 """
 
 from __future__ import annotations
@@ -16,6 +22,15 @@ from typing import Any, Protocol
 WAITING_STATES = ("created", "retry")
 FINISHED_STATES = ("completed", "failed", "cancelled")
 EXPIRED_ERROR = "expired: the worker holding it stopped before finishing"
+
+
+class QueueUnavailable(Exception):
+    """The queue's backend cannot be reached: the tick cannot run (HTTP 503)."""
+
+
+def fence_token(moment: datetime) -> int:
+    """The fencing token of a claim made at this moment (before the job's own +1 rule)."""
+    return int(moment.timestamp() * 1_000_000)
 
 
 @dataclass(frozen=True)
@@ -30,6 +45,7 @@ class Job:
     start_after: datetime
     last_error: str | None
     claim_id: str | None = None
+    fence: int | None = None
 
 
 class Queue(Protocol):
@@ -51,9 +67,8 @@ class Queue(Protocol):
     def prune(self, name: str, *, finished_before: datetime) -> int:
         """Delete jobs finished before this time; returns how many."""
 
-    def complete(self, job: Job, *, transaction: Any = None) -> bool:
-        """Finish a claimed job; False if the claim was lost. `transaction` joins the caller's
-        database transaction where the implementation supports it."""
+    def complete(self, job: Job) -> bool:
+        """Finish a claimed job; False if the claim was lost."""
 
     def fail(self, job: Job, *, error: str, retry_in: float | None = None, final: bool = False) -> str:
         """Record a failed attempt: back to `retry` (after `retry_in`, else the job's delay) while
@@ -68,3 +83,6 @@ class Queue(Protocol):
 
     def get(self, job_id: str) -> Job | None:
         """A job by id, in any state (for operators and tests)."""
+
+    def ping(self) -> None:
+        """Raise QueueUnavailable unless the backend answers (readiness)."""

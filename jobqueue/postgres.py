@@ -1,4 +1,5 @@
-"""The PostgreSQL queue: claims with FOR UPDATE SKIP LOCKED, times from the injected clock."""
+"""The PostgreSQL queue: claims with FOR UPDATE SKIP LOCKED, times from the injected clock.
+The default backend: no extra service to run or pay for."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any, Callable
 from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool
 
-from jobqueue.base import EXPIRED_ERROR, Job
+from jobqueue.base import EXPIRED_ERROR, Job, fence_token
 
 SEND = """
 insert into queue_job (name, singleton_key, data, retry_limit, retry_delay, expire_in, start_after, created_at)
@@ -62,7 +63,8 @@ with next_jobs as (
      for update skip locked
 )
 update queue_job j
-   set state = 'active', started_at = %(now)s, expire_at = %(now)s + j.expire_in, claim_id = gen_random_uuid()
+   set state = 'active', started_at = %(now)s, expire_at = %(now)s + j.expire_in, claim_id = gen_random_uuid(),
+       fence = greatest(%(fence)s, coalesce(j.fence, 0) + 1)
   from next_jobs
  where j.id = next_jobs.id
 returning j.*
@@ -103,12 +105,12 @@ def _job(row: dict[str, Any]) -> Job:
         id=str(row["id"]), name=row["name"], singleton_key=row["singleton_key"], data=row["data"],
         state=row["state"], retry_count=row["retry_count"], retry_limit=row["retry_limit"],
         start_after=row["start_after"], last_error=row["last_error"],
-        claim_id=str(row["claim_id"]) if row["claim_id"] else None,
+        claim_id=str(row["claim_id"]) if row["claim_id"] else None, fence=row["fence"],
     )
 
 
 class PostgresQueue:
-    """Queue on the app's own database: no extra service, and completion can share a transaction."""
+    """Queue on the app's own database."""
 
     def __init__(self, pool: ConnectionPool, *, clock: Callable[[], datetime]):
         self.pool = pool
@@ -131,7 +133,8 @@ class PostgresQueue:
     def fetch(self, name, *, singleton_keys, limit):
         now = self.clock()
         with self.pool.connection() as conn:
-            rows = conn.execute(FETCH, {"name": name, "keys": list(singleton_keys), "limit": limit, "now": now}).fetchall()
+            rows = conn.execute(FETCH, {"name": name, "keys": list(singleton_keys), "limit": limit, "now": now,
+                                        "fence": fence_token(now)}).fetchall()
         return sorted((_job(r) for r in rows), key=lambda job: (job.start_after, int(job.id)))
 
     def cancel_waiting(self, name, *, keep_keys):
@@ -142,12 +145,9 @@ class PostgresQueue:
         with self.pool.connection() as conn:
             return conn.execute(PRUNE, {"name": name, "before": finished_before}).rowcount
 
-    def complete(self, job, *, transaction=None):
-        params = {"id": int(job.id), "claim_id": job.claim_id, "now": self.clock()}
-        if transaction is not None:
-            return transaction.execute(COMPLETE, params).rowcount == 1
+    def complete(self, job):
         with self.pool.connection() as conn:
-            return conn.execute(COMPLETE, params).rowcount == 1
+            return conn.execute(COMPLETE, {"id": int(job.id), "claim_id": job.claim_id, "now": self.clock()}).rowcount == 1
 
     def fail(self, job, *, error, retry_in=None, final=False):
         params = {"id": int(job.id), "claim_id": job.claim_id, "now": self.clock(), "error": error,
@@ -169,4 +169,7 @@ class PostgresQueue:
         with self.pool.connection() as conn:
             row = conn.execute(GET, {"id": int(job_id)}).fetchone()
         return _job(row) if row else None
+
+    def ping(self):
+        """The queue is the database: readiness checks the database already."""
 

@@ -1,16 +1,18 @@
-"""The same queue contract on Redis: each operation is one atomic Lua script.
-
-Kept to prove the seam: a deployment that outgrows PostgreSQL polling can switch here
-without touching the ticks. Times come from the injected clock as Unix seconds.
+"""The same queue contract on Redis (`QUEUE_URL=redis://…`): each operation is one atomic
+Lua script. Times come from the injected clock as Unix seconds. Results stay in PostgreSQL,
+guarded by the fencing token each claim carries (jobqueue/base.py).
 """
 
 from __future__ import annotations
 
+import functools
 import json
 from datetime import datetime, timezone
 from typing import Any, Callable
 
-from jobqueue.base import EXPIRED_ERROR, Job
+import redis
+
+from jobqueue.base import EXPIRED_ERROR, Job, QueueUnavailable, fence_token
 
 # KEYS: seq, singletons, waiting, active, job-prefix. ARGV: key, data, retry_limit, retry_delay, expire_in, start_after, now, name
 _SEND = """
@@ -46,9 +48,10 @@ end
 return failed
 """
 
-# KEYS: waiting, active, job-prefix. ARGV: now, limit, wanted keys (json list)
+# KEYS: waiting, active, job-prefix. ARGV: now, limit, wanted keys (json list), fence token of now
 _FETCH = """
 local now = tonumber(ARGV[1])
+local token = tonumber(ARGV[4])
 local wanted = {}
 for _, key in ipairs(cjson.decode(ARGV[3])) do wanted[key] = true end
 local claimed = {}
@@ -59,7 +62,9 @@ for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now)) do
     redis.call('ZREM', KEYS[1], id)
     local expire_at = now + tonumber(redis.call('HGET', job, 'expire_in'))
     local claim = redis.call('HINCRBY', job, 'claims', 1)
-    redis.call('HSET', job, 'state', 'active', 'expire_at', expire_at, 'claim_id', claim)
+    local fence = math.max(token, (tonumber(redis.call('HGET', job, 'fence')) or 0) + 1)
+    redis.call('HSET', job, 'state', 'active', 'expire_at', expire_at, 'claim_id', claim,
+               'fence', string.format('%.0f', fence))
     redis.call('ZADD', KEYS[2], expire_at, id)
     table.insert(claimed, id)
   end
@@ -141,6 +146,19 @@ return pruned
 """
 
 
+def _reachable(method: Callable) -> Callable:
+    """Redis being unreachable is the queue being unavailable, whatever the operation."""
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError) as exc:
+            raise QueueUnavailable(f"queue unavailable: {type(exc).__name__}: {exc}") from exc
+
+    return wrapper
+
+
 def _timestamp(moment: datetime) -> float:
     return moment.timestamp()
 
@@ -150,7 +168,7 @@ def _text(value: bytes | str | int) -> str:
 
 
 class RedisQueue:
-    """Queue on Redis; `complete` cannot join a database transaction (at-least-once writes)."""
+    """Queue on Redis."""
 
     def __init__(self, client: Any, *, clock: Callable[[], datetime], prefix: str = "queue"):
         self.redis = client
@@ -173,6 +191,7 @@ class RedisQueue:
     def _now(self) -> float:
         return _timestamp(self.clock())
 
+    @_reachable
     def send(self, name, data, *, singleton_key, retry_limit, retry_delay=0, expire_in, start_after=None):
         k = self._keys(name)
         now = self._now()
@@ -183,23 +202,28 @@ class RedisQueue:
         )
         return None if job_id is None else _text(job_id)
 
+    @_reachable
     def expire(self, name):
         k = self._keys(name)
         ids = self._expire(keys=[k["singletons"], k["waiting"], k["active"], k["finished"], k["job"]],
                            args=[self._now(), EXPIRED_ERROR])
         return [self.get(_text(job_id)) for job_id in ids]
 
+    @_reachable
     def fetch(self, name, *, singleton_keys, limit):
         k = self._keys(name)
+        now = self.clock()
         ids = self._fetch(keys=[k["waiting"], k["active"], k["job"]],
-                          args=[self._now(), limit, json.dumps(list(singleton_keys))])
+                          args=[_timestamp(now), limit, json.dumps(list(singleton_keys)), fence_token(now)])
         return [self.get(_text(job_id)) for job_id in ids]
 
-    def complete(self, job, *, transaction=None):
+    @_reachable
+    def complete(self, job):
         k = self._keys(job.name)
         return self._complete(keys=[k["singletons"], k["active"], k["finished"], f"{k['job']}{job.id}"],
                               args=[job.claim_id, self._now()]) == 1
 
+    @_reachable
     def fail(self, job, *, error, retry_in=None, final=False):
         k = self._keys(job.name)
         state = self._fail(
@@ -208,19 +232,23 @@ class RedisQueue:
         )
         return _text(state)
 
+    @_reachable
     def release(self, job):
         k = self._keys(job.name)
         self._release(keys=[k["waiting"], k["active"], f"{k['job']}{job.id}"], args=[job.claim_id])
 
+    @_reachable
     def cancel_waiting(self, name, *, keep_keys):
         k = self._keys(name)
         return int(self._cancel_waiting(keys=[k["singletons"], k["waiting"], k["finished"], k["job"]],
                                         args=[self._now(), json.dumps(list(keep_keys))]))
 
+    @_reachable
     def prune(self, name, *, finished_before):
         k = self._keys(name)
         return int(self._prune(keys=[k["finished"], k["job"]], args=[_timestamp(finished_before)]))
 
+    @_reachable
     def active_keys(self, name, *, singleton_keys):
         k = self._keys(name)
         now = self._now()
@@ -234,6 +262,7 @@ class RedisQueue:
                 held.add(key)
         return held
 
+    @_reachable
     def get(self, job_id):
         raw = self.redis.hgetall(f"{self.prefix}:job:{job_id}")
         if not raw:
@@ -244,4 +273,14 @@ class RedisQueue:
             state=row["state"], retry_count=int(row["retry_count"]), retry_limit=int(row["retry_limit"]),
             start_after=datetime.fromtimestamp(float(row["start_after"]), tz=timezone.utc),
             last_error=row.get("last_error"), claim_id=row.get("claim_id") or None,
+            fence=int(row["fence"]) if row.get("fence") else None,
         )
+
+    @_reachable
+    def ping(self):
+        self.redis.ping()
+
+
+def connect(url: str) -> redis.Redis:
+    """A client for QUEUE_URL with short timeouts: an unreachable Redis fails fast (503), never hangs a tick."""
+    return redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5, health_check_interval=30)

@@ -88,6 +88,24 @@ select u.id from updated u join previous p using (id) where p.status <> 'ended' 
 
 MARK_CHECKED = "update match set last_checked_at = %(now)s where id = any(%(ids)s)"
 
+# The fence (sql/005) holds the highest token seen for a round. A claim records its token as
+# it starts, so from then on an older claim is fenced out even before the new one writes.
+RECORD_CLAIM = """
+insert into round_fence as f (round_key, token, applied_at) values (%(key)s, %(token)s, %(now)s)
+on conflict (round_key) do update set token = greatest(f.token, excluded.token), applied_at = excluded.applied_at
+"""
+
+# A write is accepted only if no newer claim of the round has been seen; the row lock orders
+# a write and a newer claim's record.
+ADVANCE_FENCE = """
+insert into round_fence as f (round_key, token, applied_at) values (%(key)s, %(token)s, %(now)s)
+on conflict (round_key) do update set token = excluded.token, applied_at = excluded.applied_at
+ where f.token <= excluded.token
+returning token
+"""
+
+PRUNE_FENCES = "delete from round_fence where applied_at < %(before)s"
+
 # How many league tournaments this transaction's marks changed to outdata (sql/003 counts them).
 MARKED_OUTDATA_IN_TRANSACTION = """
 select coalesce(nullif(current_setting('pipeline.marked_outdata', true), ''), '0')::int as marked
@@ -154,3 +172,17 @@ def mark_checked(conn: psycopg.Connection, *, match_ids: list[int], now: datetim
 def marked_outdata_in_transaction(conn: psycopg.Connection) -> int:
     """League tournaments that changed to outdata so far in this transaction (not those already outdata)."""
     return conn.execute(MARKED_OUTDATA_IN_TRANSACTION).fetchone()["marked"]
+
+
+def record_claim(conn: psycopg.Connection, *, round_key: str, token: int, now: datetime) -> None:
+    conn.execute(RECORD_CLAIM, {"key": round_key, "token": token, "now": now})
+
+
+def advance_fence(conn: psycopg.Connection, *, round_key: str, token: int, now: datetime) -> bool:
+    """In the round's write transaction: may a claim with this token write the round?"""
+    return conn.execute(ADVANCE_FENCE, {"key": round_key, "token": token, "now": now}).fetchone() is not None
+
+
+def prune_fences(conn: psycopg.Connection, *, before: datetime) -> int:
+    """Fences untouched for long: no claim that old is still alive to be fenced out."""
+    return conn.execute(PRUNE_FENCES, {"before": before}).rowcount

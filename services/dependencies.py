@@ -12,6 +12,7 @@ from psycopg_pool import ConnectionPool
 from config import Settings
 from jobqueue.base import Queue
 from jobqueue.postgres import PostgresQueue
+from jobqueue.redis import RedisQueue
 from provider.ratelimit import RateLimiter
 from provider.sofascore import SofaScoreProvider, make_http_session
 
@@ -23,6 +24,7 @@ class Dependencies:
     clock: Callable[[], datetime]
     sleep: Callable[[float], None]
     http_session_factory: Callable[[], Any]
+    redis: Any = None  # the QUEUE_URL client, when the queue lives in Redis
 
     @classmethod
     def from_app(cls, app: Flask) -> "Dependencies":
@@ -34,6 +36,7 @@ class Dependencies:
             sleep=app.config["SLEEP"],
             http_session_factory=app.config["HTTP_SESSION_FACTORY"]
             or (lambda: make_http_session(settings.provider_http_session)),
+            redis=app.extensions.get("queue_redis"),
         )
 
     def provider(self) -> SofaScoreProvider:
@@ -43,4 +46,7 @@ class Dependencies:
                                  timeout=self.settings.provider_timeout_seconds, limiter=limiter, clock=self.clock)
 
     def queue(self) -> Queue:
+        """The round queue: Redis when QUEUE_URL names it, else the database's own tables."""
+        if self.redis is not None:
+            return RedisQueue(self.redis, clock=self.clock)
         return PostgresQueue(self.pool, clock=self.clock)

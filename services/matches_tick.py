@@ -11,7 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 from database.pool import connection_lost
-from jobqueue.base import Job, Queue
+from jobqueue.base import Job, Queue, QueueUnavailable
 from provider.base import MatchDataProvider, ProviderError, ProviderEvent, RoundRef
 from repositories import matches as matches_repo
 from repositories.matches import DuePolicy
@@ -25,6 +25,11 @@ from services.structured_log import log_event
 ROUND_JOB = "matches.round"
 # A job's claim outlives any tick that could hold it, so only a killed tick's job expires.
 EXPIRY_MARGIN_SECONDS = 60
+
+
+def ends_the_tick(exc: BaseException) -> bool:
+    """The database or the queue is gone: no round can be done, so the tick stops (503)."""
+    return connection_lost(exc) or isinstance(exc, QueueUnavailable)
 
 
 def round_key(row: dict[str, Any]) -> str:
@@ -48,7 +53,8 @@ class Claim:
 
 class RoundTakenOver(Exception):
     """Another tick holds the round now (it claimed it while this one waited to retry, or
-    after this one's claim expired): this tick writes and reports nothing of it."""
+    after this one's claim expired), or has written it with a newer fencing token: this tick
+    writes and reports nothing of it."""
 
 
 @dataclass
@@ -102,12 +108,12 @@ class RoundWorker:
 
     def process(self, job: Job) -> RoundResult:
         """One claimed round, isolated: an unexpected error fails this round only; a lost
-        database connection hands the job back and ends the tick."""
+        database or queue hands the job back (best effort) and ends the tick."""
         claim = Claim(job)
         try:
             return self._process(claim)
         except Exception as exc:
-            if connection_lost(exc):
+            if ends_the_tick(exc):
                 self._hand_back(claim)
                 raise
             return self._round_failed(claim, f"{type(exc).__name__}: {exc}".strip(),
@@ -119,6 +125,7 @@ class RoundWorker:
         return self._record_failure(claim, job.last_error or "expired", attempts=job.retry_count, cause="expired")
 
     def _process(self, claim: Claim) -> RoundResult:
+        self._record_claim(claim.job)
         claim.due = self._due_matches(claim.job)
         if not claim.due:  # another tick finished this round after we looked
             self.queue.complete(claim.job)
@@ -160,6 +167,7 @@ class RoundWorker:
                 if not claimed:
                     raise RoundTakenOver(claim.job.singleton_key)
                 claim.job, claim.held = claimed[0], True
+                self._record_claim(claim.job)
             fetched = self.provider.fetch_round(ref)
             with self.deps.pool.connection() as conn:
                 known = matches_repo.known_event_ids(conn, event_ids=list(fetched.malformed))
@@ -182,9 +190,12 @@ class RoundWorker:
         checked = 0
         try:
             with self.deps.pool.connection() as conn, self.budget.transaction(conn):
+                self._fence(conn, job)
                 checked = matches_repo.mark_checked(conn, match_ids=[m["id"] for m in claim.due], now=self.deps.clock())
+        except RoundTakenOver:
+            return RoundResult("skipped")
         except Exception as mark_error:
-            if connection_lost(mark_error):
+            if ends_the_tick(mark_error):
                 raise
             log_event("matches.mark_checked_failed", round=job.singleton_key, error=str(mark_error))
         data = job.data
@@ -234,13 +245,27 @@ class RoundWorker:
         checked_ids = [m["id"] for m in claim.due if m["id"] not in set(unchecked)]
         now = self.deps.clock()
         with self.deps.pool.connection() as conn, self.budget.transaction(conn):
+            self._fence(conn, claim.job)
             ended = matches_repo.apply_events(conn, events=events + lone_events, now=now,
                                               settle_minutes=self.settings.result_settle_minutes)
             checked = matches_repo.mark_checked(conn, match_ids=checked_ids, now=now)
             marked = matches_repo.marked_outdata_in_transaction(conn)
-            if not self.queue.complete(claim.job, transaction=conn):
-                raise RoundTakenOver(claim.job.singleton_key)  # rolls the writes back: the round is someone else's
+        if not self.queue.complete(claim.job):
+            # Written under a token no newer claim had used: the data stands; the job is the new holder's.
+            log_event("matches.claim_lost_after_write", run_id=self.run.run_id, round=claim.job.singleton_key)
         return RoundResult("processed", matches_checked=checked, matches_ended=len(ended), marked_outdata=marked)
+
+    def _record_claim(self, job: Job) -> None:
+        """From now on a tick holding an older claim of this round can no longer write it."""
+        with self.deps.pool.connection() as conn, self.budget.transaction(conn):
+            matches_repo.record_claim(conn, round_key=job.singleton_key, token=job.fence or 0, now=self.deps.clock())
+
+    def _fence(self, conn, job: Job) -> None:
+        """First statement of a round's write transaction: a newer claim has written this round
+        already (this one is stale), so the transaction rolls back and nothing is reported."""
+        token = job.fence or 0  # a claim made before tokens existed yields to every tokened one
+        if not matches_repo.advance_fence(conn, round_key=job.singleton_key, token=token, now=self.deps.clock()):
+            raise RoundTakenOver(job.singleton_key)
 
 
 def run_matches_tick(deps: Dependencies, *, max_rounds: int | None = None, dry_run: bool = False,
@@ -284,7 +309,10 @@ def _work_through_rounds(deps: Dependencies, worker: RoundWorker, queue: Queue, 
             waiting.discard(job.singleton_key)
             tally.add(result)
     queue.cancel_waiting(ROUND_JOB, keep_keys=keys)
-    queue.prune(ROUND_JOB, finished_before=deps.clock() - timedelta(days=settings.runs_retention_days))
+    retention_cutoff = deps.clock() - timedelta(days=settings.runs_retention_days)
+    queue.prune(ROUND_JOB, finished_before=retention_cutoff)
+    with deps.pool.connection() as conn:
+        matches_repo.prune_fences(conn, before=retention_cutoff)
     for row, key in zip(rounds, keys):
         if key in waiting:
             queue.send(ROUND_JOB, round_job_data(row), singleton_key=key, retry_limit=len(settings.retry_delays),

@@ -77,6 +77,59 @@ def db(database_url):
         yield conn
 
 
+# A Redis database of the tests' own: flushed before and after each test that uses it.
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """The test Redis. Where none answers the Redis cases are skipped, unless REQUIRE_REDIS is
+    set (CI sets it): then they fail, so a green CI always ran them."""
+    import redis
+
+    try:
+        redis.Redis.from_url(TEST_REDIS_URL, socket_connect_timeout=1).ping()
+    except redis.exceptions.ConnectionError as exc:
+        if os.environ.get("REQUIRE_REDIS"):
+            pytest.fail(f"REQUIRE_REDIS is set but Redis does not answer at {TEST_REDIS_URL}: {exc}")
+        pytest.skip(f"no Redis at {TEST_REDIS_URL}")
+    return TEST_REDIS_URL
+
+
+@pytest.fixture
+def clean_redis(redis_url):
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    client.flushdb()
+    yield client
+    client.flushdb()
+    client.close()
+
+
+@pytest.fixture(params=["postgres", "redis"])
+def queue_url(request) -> str | None:
+    """Run the test on each queue backend: None is the PostgreSQL queue, else QUEUE_URL."""
+    if request.param == "postgres":
+        return None
+    request.getfixturevalue("clean_redis")
+    return request.getfixturevalue("redis_url")
+
+
+@pytest.fixture(scope="session")
+def make_httpserver():
+    """pytest-httpserver's server, threaded: overlapping ticks (and a tick started from inside
+    a handler) are served at once, as SofaScore would serve them."""
+    from pytest_httpserver import HTTPServer
+
+    server = HTTPServer(threaded=True)
+    server.start()
+    yield server
+    server.clear()
+    if server.is_running():
+        server.stop()
+
+
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()

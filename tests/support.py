@@ -82,3 +82,21 @@ def match_row(conn: psycopg.Connection, event_id: int) -> dict:
 def lt_statuses(conn: psycopg.Connection) -> dict[int, str]:
     rows = conn.execute("select id, participants_scores_status from league_tournament order by id")
     return {row["id"]: row["participants_scores_status"] for row in rows}
+
+
+def takeover_route(clock: FakeClock, deps, *, first, then, expiry_seconds: float):
+    """A stand-in route for a round: the first request (tick A's) stalls past A's claim expiry
+    while a whole tick B takes the round over and writes it; then A gets `first`. B's own
+    request gets `then`. Returns the route and the list B's summary is appended to."""
+    from services.matches_tick import run_matches_tick
+
+    b_summaries: list[dict] = []
+
+    def route(attempt: int):
+        if attempt == 1:
+            clock.advance(expiry_seconds + 1)
+            b_summaries.append(run_matches_tick(deps))
+            return first
+        return then
+
+    return route, b_summaries

@@ -18,7 +18,7 @@ from werkzeug import Response
 
 from repositories import scores as scores_repo
 from services.dependencies import Dependencies
-from services.matches_tick import run_matches_tick
+from services.matches_tick import ROUND_JOB, run_matches_tick
 from services.scores_tick import run_scores_tick
 from tests.sofascore import StandIn, event, final_score, round_path
 from tests.support import insert, lt_statuses, seed_league, seed_match, seed_tournament
@@ -42,7 +42,8 @@ def wait_for_backends_to_end(db, application_name: str, deadline_seconds: float 
 
 
 @pytest.mark.timeout(90)
-def test_a_matches_tick_killed_mid_round_strands_only_that_round(make_app, settings, database_url, db, httpserver, clock):
+def test_a_matches_tick_killed_mid_round_strands_only_that_round(make_app, settings, database_url, db, httpserver, clock,
+                                                                 queue_url):
     standin = StandIn(httpserver)
     real_now = datetime.now(timezone.utc).replace(microsecond=0)
     kickoff = real_now - timedelta(hours=3)
@@ -62,7 +63,8 @@ def test_a_matches_tick_killed_mid_round_strands_only_that_round(make_app, setti
 
     standin._routes[round_path(17, 100, 1)] = hanging
     process = cli_tick("matches", {"DATABASE_URL": database_url, "SOFASCORE_BASE_URL": standin.base_url,
-                                   "PROVIDER_TIMEOUT_SECONDS": "60", "PGAPPNAME": "chaos-matches"})
+                                   "PROVIDER_TIMEOUT_SECONDS": "60", "PGAPPNAME": "chaos-matches",
+                                   "QUEUE_URL": queue_url or ""})
     try:
         assert arrived.wait(timeout=30), "the tick never reached the provider"
         process.kill()
@@ -72,13 +74,16 @@ def test_a_matches_tick_killed_mid_round_strands_only_that_round(make_app, setti
     wait_for_backends_to_end(db, "chaos-matches")
 
     assert db.execute("select count(*) as n from match where status <> 'open' or last_checked_at is not null").fetchone()["n"] == 0
-    jobs = {r["singleton_key"]: r["state"] for r in db.execute("select singleton_key, state from queue_job")}
-    assert jobs == {f"{tournament['id']}/1//": "active", f"{tournament['id']}/2//": "created",
-                    f"{tournament['id']}/3//": "created"}, "only the round in flight was claimed"
+    deps = Dependencies.from_app(make_app(dataclasses.replace(settings, sofascore_base_url=standin.base_url,
+                                                              queue_url=queue_url)))
+    queue = deps.queue()
+    keys = [f"{tournament['id']}/{n}//" for n in (1, 2, 3)]
+    clock.set(real_now + timedelta(seconds=30))
+    assert queue.active_keys(ROUND_JOB, singleton_keys=keys) == {keys[0]}, "only the round in flight was claimed"
+    assert [queue.get(job_id).state for job_id in ("1", "2", "3")] == ["active", "created", "created"]
     assert lt_statuses(db) == {lt["id"]: "up-to-date"}
 
     standin.round(round_path(17, 100, 1), [event(i, 100, start=kickoff, home=final_score(2), away=final_score(0)) for i in (10, 11)])
-    deps = Dependencies.from_app(make_app(dataclasses.replace(settings, sofascore_base_url=standin.base_url)))
     clock.set(real_now + timedelta(minutes=1))
     at_once = run_matches_tick(deps)
     assert (at_once["rounds_processed"], at_once["rounds_skipped"], at_once["matches_ended"]) == (2, 1, 4), \
@@ -87,9 +92,8 @@ def test_a_matches_tick_killed_mid_round_strands_only_that_round(make_app, setti
     after_expiry = run_matches_tick(deps)
     assert (after_expiry["rounds_processed"], after_expiry["matches_ended"]) == (1, 2)
     assert db.execute("select count(*) as n from match where status = 'ended'").fetchone()["n"] == 6
-    job = db.execute("select retry_count, last_error from queue_job where singleton_key = %s and state = 'completed'",
-                     (f"{tournament['id']}/1//",)).fetchone()
-    assert job["retry_count"] == 1 and job["last_error"].startswith("expired")
+    job = queue.get("1")
+    assert (job.state, job.retry_count) == ("completed", 1) and job.last_error.startswith("expired")
     assert lt_statuses(db) == {lt["id"]: "outdata"}
 
 

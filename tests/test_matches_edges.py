@@ -7,10 +7,10 @@ from datetime import timedelta
 import pytest
 import requests
 
-from jobqueue.postgres import PostgresQueue
-from services.matches_tick import ROUND_JOB
+from services.dependencies import Dependencies
+from services.matches_tick import EXPIRY_MARGIN_SECONDS, ROUND_JOB
 from tests.sofascore import StandIn, error_response, event, final_score, json_response, round_path
-from tests.support import AUTH, KICKOFF, START, match_row, seed_match, seed_tournament
+from tests.support import AUTH, KICKOFF, START, match_row, seed_match, seed_tournament, takeover_route
 
 
 @pytest.fixture
@@ -125,60 +125,69 @@ def test_a_round_the_database_rejects_fails_alone_with_its_traceback(client, db,
     assert sentry_event["fingerprint"] == ["matches-item-failed", f"{tournament['id']}/1//", "CheckViolation"]
 
 
-def test_a_job_that_expired_into_failed_is_reported_like_any_final_failure(client, db, standin, tournament, sentry_events):
+@pytest.fixture
+def queue_app(make_app, settings, standin, db, queue_url):
+    """The app on each queue backend."""
+    return make_app(dataclasses.replace(settings, sofascore_base_url=standin.base_url, queue_url=queue_url))
+
+
+def test_a_job_that_expired_into_failed_is_reported_like_any_final_failure(queue_app, db, standin, tournament, clock,
+                                                                           sentry_events):
     seed_match(db, tournament, 1)
     key = f"{tournament['id']}/1//"
-    db.execute(
-        """insert into queue_job (name, singleton_key, data, state, retry_count, retry_limit, started_at, expire_at, claim_id)
-           values (%s, %s, %s, 'active', 3, 3, %s, %s, gen_random_uuid())""",
-        (ROUND_JOB, key, '{"tournament_id": %d, "round_number": 1, "round_slug": null, "round_prefix": null, '
-                         '"sofascore_unique_tournament_id": 17, "sofascore_season_id": 100}' % tournament["id"],
-         START - timedelta(minutes=10), START - timedelta(minutes=5)))
+    queue = Dependencies.from_app(queue_app).queue()
+    data = {"tournament_id": tournament["id"], "round_number": 1, "round_slug": None, "round_prefix": None,
+            "sofascore_unique_tournament_id": 17, "sofascore_season_id": 100}
+    job_id = queue.send(ROUND_JOB, data, singleton_key=key, retry_limit=0, expire_in=300)
+    queue.fetch(ROUND_JOB, singleton_keys=[key], limit=1)  # a tick claimed it, then was killed
+    clock.advance(301)
+    client = queue_app.test_client()
     summary = tick(client)
     assert (summary["rounds_due"], summary["rounds_failed"], summary["rounds_skipped"]) == (1, 1, 0)
     run = last_run(client)
     assert run["outcome"] == "partial"
     assert run["errors"][0]["round"] == key and run["errors"][0]["error"].startswith("expired")
-    assert match_row(db, 1)["last_checked_at"] == START
+    assert match_row(db, 1)["last_checked_at"] == clock()
     assert [e["tags"]["round"] for e in sentry_events.errors()] == [key]
-    assert standin.counts == {}
+    assert standin.counts == {} and queue.get(job_id).state == "failed"
 
 
-def test_a_waiting_job_whose_round_stopped_being_due_is_cancelled_and_old_jobs_pruned(make_app, settings, db, standin, tournament, clock):
-    client = make_app(dataclasses.replace(settings, sofascore_base_url=standin.base_url,
-                                          tick_matches_budget_seconds=40)).test_client()
+def test_a_waiting_job_whose_round_stopped_being_due_is_cancelled_and_old_jobs_pruned(make_app, settings, db, standin,
+                                                                                      tournament, clock, queue_url):
+    app = make_app(dataclasses.replace(settings, sofascore_base_url=standin.base_url, queue_url=queue_url,
+                                       tick_matches_budget_seconds=40))
+    client, queue = app.test_client(), Dependencies.from_app(app).queue()
+    key = f"{tournament['id']}/1//"
     seed_match(db, tournament, 1)
     standin.respond(round_path(17, 100, 1), error_response(500))
     assert tick(client)["rounds_deferred"] == 1, "its retry wait would cross the budget"
-    assert db.execute("select state from queue_job").fetchone()["state"] == "retry"
+    assert queue.active_keys(ROUND_JOB, singleton_keys=[key]) == set()
+    waiting = queue.get("1")  # the first job of a fresh queue, on either backend
+    assert (waiting.singleton_key, waiting.state) == (key, "retry")
     db.execute("update match set start_time = %s", (START + timedelta(days=7),))  # kick-off moved a week
     clock.advance(600)
     assert tick(client)["rounds_due"] == 0
-    cancelled = db.execute("select id, state from queue_job").fetchone()
-    assert cancelled["state"] == "cancelled"
+    assert queue.get(waiting.id).state == "cancelled"
     clock.advance(31 * 24 * 3600)
     tick(client)
-    assert db.execute("select count(*) as n from queue_job where id = %s", (cancelled["id"],)).fetchone()["n"] == 0, \
-        "finished jobs older than RUNS_RETENTION_DAYS are pruned"
+    assert queue.get(waiting.id) is None, "finished jobs older than RUNS_RETENTION_DAYS are pruned"
 
 
 @pytest.mark.parametrize("status", [500, 404])
-def test_a_tick_whose_claim_was_taken_over_writes_and_reports_nothing(app, client, db, standin, tournament, clock, sentry_events, status):
+def test_a_tick_whose_claim_was_taken_over_writes_and_reports_nothing(queue_app, db, standin, tournament, clock,
+                                                                      sentry_events, status):
     seed_match(db, tournament, 1)
-    queue = PostgresQueue(app.extensions["db_pool"], clock=clock)
-
-    def taken_over_meanwhile(attempt):
-        db.execute("update queue_job set expire_at = %s", (clock() - timedelta(seconds=1),))
-        queue.expire(ROUND_JOB)
-        assert queue.fetch(ROUND_JOB, singleton_keys=[f"{tournament['id']}/1//"], limit=1)
-        return error_response(status)
-
-    standin._routes[round_path(17, 100, 1)] = taken_over_meanwhile
-    summary = tick(client)
+    deps = Dependencies.from_app(queue_app)
+    route, b_summaries = takeover_route(
+        clock, deps, expiry_seconds=deps.settings.tick_matches_budget_seconds + EXPIRY_MARGIN_SECONDS,
+        first=error_response(status),
+        then=json_response({"events": [event(1, 100, start=KICKOFF, home=final_score(1), away=final_score(0))]}))
+    standin._routes[round_path(17, 100, 1)] = route
+    summary = tick(queue_app.test_client())
+    assert b_summaries[0]["rounds_processed"] == 1
     assert (summary["rounds_skipped"], summary["rounds_failed"], summary["matches_checked"]) == (1, 0, 0)
-    assert match_row(db, 1)["last_checked_at"] is None
-    assert last_run(client)["errors"] == [] and sentry_events.errors() == []
-    assert standin.counts[round_path(17, 100, 1)] == 1
+    assert last_run(queue_app.test_client())["errors"] == [] and sentry_events.errors() == []
+    assert standin.counts[round_path(17, 100, 1)] == 2, "A's one attempt, B's one"
 
 
 def test_slug_and_prefix_are_encoded_in_the_provider_url(client, db, standin):

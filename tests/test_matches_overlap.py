@@ -1,4 +1,5 @@
-"""Overlapping and crashing matches ticks: each round fetched once, nothing partial written."""
+"""Overlapping matches ticks, on each queue backend: each round fetched once, and a tick
+whose claim was taken over writes nothing."""
 
 import dataclasses
 import os
@@ -12,9 +13,9 @@ import pytest
 from werkzeug import Response
 
 from services.dependencies import Dependencies
-from services.matches_tick import run_matches_tick
+from services.matches_tick import EXPIRY_MARGIN_SECONDS, run_matches_tick
 from tests.sofascore import StandIn, event, final_score, json_response, round_path
-from tests.support import KICKOFF, lt_statuses, seed_league, seed_match, seed_tournament
+from tests.support import KICKOFF, lt_statuses, seed_league, seed_match, seed_tournament, takeover_route
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -24,7 +25,7 @@ def standin(httpserver):
     return StandIn(httpserver)
 
 
-def test_five_ticks_at_once_fetch_each_of_20_rounds_exactly_once(make_app, settings, db, standin):
+def test_five_ticks_at_once_fetch_each_of_20_rounds_exactly_once(make_app, settings, db, standin, queue_url):
     tournament = seed_tournament(db)
     _, (lt,) = seed_league(db, "Everyone", [tournament])
     for number in range(1, 21):
@@ -33,7 +34,8 @@ def test_five_ticks_at_once_fetch_each_of_20_rounds_exactly_once(make_app, setti
             seed_match(db, tournament, event_id, round_number=number)
         standin.round(round_path(17, 100, number),
                       [event(i, 100, start=KICKOFF, home=final_score(1), away=final_score(0)) for i in ids])
-    app = make_app(dataclasses.replace(settings, sofascore_base_url=standin.base_url, db_pool_max_size=12))
+    app = make_app(dataclasses.replace(settings, sofascore_base_url=standin.base_url, db_pool_max_size=12,
+                                       queue_url=queue_url))
     deps = Dependencies.from_app(app)
     barrier = threading.Barrier(5)
     summaries, failures = [], []
@@ -62,25 +64,25 @@ def test_five_ticks_at_once_fetch_each_of_20_rounds_exactly_once(make_app, setti
     assert sum(s["league_tournaments_marked_outdata"] for s in summaries) == 1
 
 
-def test_a_tick_that_lost_its_claim_writes_nothing(make_app, settings, db, standin, clock):
-    """If a round's claim expired and another tick took it over, the late tick's write rolls back."""
-    from jobqueue.postgres import PostgresQueue
-    from services.matches_tick import ROUND_JOB
-
+def test_a_tick_whose_claim_was_taken_over_and_written_is_fenced_out(make_app, settings, db, standin, clock, queue_url,
+                                                                     sentry_events):
+    """A's claim expires, B claims and writes the round, then A tries to write: the fence refuses A."""
     tournament = seed_tournament(db)
     seed_match(db, tournament, 1)
+    app = make_app(dataclasses.replace(settings, sofascore_base_url=standin.base_url, queue_url=queue_url))
+    deps = Dependencies.from_app(app)
     path = round_path(17, 100, 1)
-    app = make_app(dataclasses.replace(settings, sofascore_base_url=standin.base_url))
-    queue = PostgresQueue(app.extensions["db_pool"], clock=clock)
-
-    def taken_over_meanwhile(attempt):
-        db.execute("update queue_job set expire_at = %s", (clock() - timedelta(seconds=1),))
-        queue.expire(ROUND_JOB)
-        assert queue.fetch(ROUND_JOB, singleton_keys=[f"{tournament['id']}/1//"], limit=1), "another tick takes it over"
-        return json_response({"events": [event(1, 100, start=KICKOFF, home=final_score(1), away=final_score(0))]})
-
-    standin._routes[path] = taken_over_meanwhile
-    summary = run_matches_tick(Dependencies.from_app(app))
-    assert summary["rounds_skipped"] == 1 and summary["rounds_processed"] == 0
-    assert db.execute("select status, last_checked_at from match").fetchone() == {"status": "open", "last_checked_at": None}
-    assert standin.counts == {path: 1}
+    route, b_summaries = takeover_route(
+        clock, deps, expiry_seconds=settings.tick_matches_budget_seconds + EXPIRY_MARGIN_SECONDS,
+        first=json_response({"events": [event(1, 100, start=KICKOFF, home=final_score(9), away=final_score(9))]}),
+        then=json_response({"events": [event(1, 100, start=KICKOFF, home=final_score(2), away=final_score(0))]}))
+    standin._routes[path] = route
+    a = run_matches_tick(deps)
+    [b] = b_summaries
+    assert (b["rounds_processed"], b["matches_ended"]) == (1, 1)
+    assert (a["rounds_skipped"], a["rounds_processed"], a["matches_ended"], a["matches_checked"]) == (1, 0, 0, 0)
+    row = db.execute("select home_score, away_score from match").fetchone()
+    assert (row["home_score"], row["away_score"]) == (2, 0), "B's result stands; nothing of A's is written"
+    runs = db.execute("select id, errors from tick_run order by id").fetchall()
+    assert [r["errors"] for r in runs] == [[], []] and sentry_events.errors() == []
+    assert standin.counts == {path: 2}

@@ -190,7 +190,9 @@ def test_other_client_errors_are_final_at_once(client, db, standin, tournament, 
     assert summary["rounds_failed"] == 1
 
 
-def test_a_budget_too_small_defers_and_the_next_tick_resumes_the_attempts(make_app, tick_settings, db, standin, tournament, sleep, clock):
+def test_a_budget_too_small_defers_and_the_next_tick_resumes_the_attempts(make_app, tick_settings, db, standin, tournament,
+                                                                         sleep, clock, queue_url):
+    tick_settings = dataclasses.replace(tick_settings, queue_url=queue_url)
     client = make_app(dataclasses.replace(tick_settings, tick_matches_budget_seconds=90)).test_client()
     seed_match(db, tournament, 1)
     standin.respond(ROUND_1, error_response(500), error_response(500), error_response(500),
@@ -209,8 +211,9 @@ def test_a_budget_too_small_defers_and_the_next_tick_resumes_the_attempts(make_a
     assert second["rounds_processed"] == 1 and match_row(db, 1)["status"] == "ended"
 
 
-def test_rounds_never_started_within_the_budget_are_deferred(make_app, tick_settings, db, standin, tournament):
-    client = make_app(dataclasses.replace(tick_settings, tick_matches_budget_seconds=5)).test_client()
+def test_rounds_never_started_within_the_budget_are_deferred(make_app, tick_settings, db, standin, tournament, queue_url):
+    client = make_app(dataclasses.replace(tick_settings, tick_matches_budget_seconds=5,
+                                          queue_url=queue_url)).test_client()
     seed_match(db, tournament, 1)
     summary = tick(client)
     assert summary["rounds_deferred"] == 1 and standin.counts == {}
