@@ -48,6 +48,18 @@ class Job:
     fence: int | None = None
 
 
+@dataclass(frozen=True)
+class Failure:
+    """A key's latest job failure, and whether a job of the same key completed after it."""
+
+    singleton_key: str
+    data: dict[str, Any]
+    attempts: int
+    last_error: str | None
+    failed_at: datetime
+    fixed_since: bool
+
+
 class Queue(Protocol):
     def send(self, name: str, data: dict[str, Any], *, singleton_key: str, retry_limit: int,
              retry_delay: float = 0, expire_in: float, start_after: datetime | None = None) -> str | None:
@@ -86,3 +98,12 @@ class Queue(Protocol):
 
     def ping(self) -> None:
         """Raise QueueUnavailable unless the backend answers (readiness)."""
+
+    def failures(self, name: str, *, since: datetime, limit: int) -> list[Failure]:
+        """The latest failure of each key that failed since then, newest first (for operators)."""
+
+    def counts(self, name: str, *, since: datetime) -> dict[str, int]:
+        """Jobs waiting or active now, and jobs finished since then, by state (for operators)."""
+
+    def oldest_waiting(self, name: str) -> Job | None:
+        """The waiting job that starts first (for operators)."""

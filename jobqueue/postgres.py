@@ -9,7 +9,7 @@ from typing import Any, Callable
 from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool
 
-from jobqueue.base import EXPIRED_ERROR, Job, fence_token
+from jobqueue.base import EXPIRED_ERROR, Failure, Job, fence_token
 
 SEND = """
 insert into queue_job (name, singleton_key, data, retry_limit, retry_delay, expire_in, start_after, created_at)
@@ -97,6 +97,38 @@ select singleton_key from queue_job
  where name = %(name)s and state = 'active' and expire_at > %(now)s and singleton_key = any(%(keys)s)
 """
 
+# What operators read (the pipeline status): each served by an index of sql/002-004.
+# The latest failure of each key in the window, and whether a job of it completed since.
+FAILURES = """
+select f.singleton_key, f.data, f.retry_count, f.last_error, f.completed_at as failed_at,
+       exists (select 1 from queue_job c
+                where c.name = f.name and c.singleton_key = f.singleton_key
+                  and c.state = 'completed' and c.completed_at > f.completed_at) as fixed_since
+  from (select distinct on (singleton_key) *
+          from queue_job
+         where name = %(name)s and state = 'failed' and completed_at >= %(since)s
+         order by singleton_key, completed_at desc) as f
+ order by f.completed_at desc
+ limit %(first)s
+"""
+
+COUNTS = """
+select state, count(*)::int as jobs from queue_job
+ where name = %(name)s and state in ('created', 'retry', 'active')
+ group by state
+union all
+select state, count(*)::int from queue_job
+ where name = %(name)s and state in ('completed', 'failed', 'cancelled') and completed_at >= %(since)s
+ group by state
+"""
+
+OLDEST_WAITING_JOB = """
+select * from queue_job
+ where name = %(name)s and state in ('created', 'retry')
+ order by start_after, id
+ limit 1
+"""
+
 GET = "select * from queue_job where id = %(id)s"
 
 
@@ -173,3 +205,18 @@ class PostgresQueue:
     def ping(self):
         """The queue is the database: readiness checks the database already."""
 
+
+    def failures(self, name, *, since, limit):
+        with self.pool.connection() as conn:
+            rows = conn.execute(FAILURES, {"name": name, "since": since, "first": limit}).fetchall()
+        return [Failure(singleton_key=r["singleton_key"], data=r["data"], attempts=r["retry_count"],
+                        last_error=r["last_error"], failed_at=r["failed_at"], fixed_since=r["fixed_since"]) for r in rows]
+
+    def counts(self, name, *, since):
+        with self.pool.connection() as conn:
+            return {row["state"]: row["jobs"] for row in conn.execute(COUNTS, {"name": name, "since": since})}
+
+    def oldest_waiting(self, name):
+        with self.pool.connection() as conn:
+            row = conn.execute(OLDEST_WAITING_JOB, {"name": name}).fetchone()
+        return _job(row) if row else None

@@ -12,7 +12,7 @@ from typing import Any, Callable
 
 import redis
 
-from jobqueue.base import EXPIRED_ERROR, Job, QueueUnavailable, fence_token
+from jobqueue.base import EXPIRED_ERROR, Failure, Job, QueueUnavailable, fence_token
 
 # KEYS: seq, singletons, waiting, active, job-prefix. ARGV: key, data, retry_limit, retry_delay, expire_in, start_after, now, name
 _SEND = """
@@ -72,14 +72,16 @@ end
 return claimed
 """
 
-# KEYS: singletons, active, finished, job. ARGV: claim id, now
+# KEYS: singletons, active, finished, job, completed-by-key. ARGV: claim id, now
 _COMPLETE = """
 if redis.call('HGET', KEYS[4], 'state') ~= 'active' or redis.call('HGET', KEYS[4], 'claim_id') ~= ARGV[1] then return 0 end
 local id = redis.call('HGET', KEYS[4], 'id')
+local key = redis.call('HGET', KEYS[4], 'singleton_key')
 redis.call('HSET', KEYS[4], 'state', 'completed', 'completed_at', ARGV[2], 'claim_id', '')
 redis.call('ZREM', KEYS[2], id)
 redis.call('ZADD', KEYS[3], ARGV[2], id)
-redis.call('HDEL', KEYS[1], redis.call('HGET', KEYS[4], 'singleton_key'))
+redis.call('HDEL', KEYS[1], key)
+redis.call('HSET', KEYS[5], key, ARGV[2])
 return 1
 """
 
@@ -186,7 +188,8 @@ class RedisQueue:
     def _keys(self, name: str) -> dict[str, str]:
         base = f"{self.prefix}:{name}"
         return {"seq": f"{self.prefix}:seq", "singletons": f"{base}:singletons", "waiting": f"{base}:waiting",
-                "active": f"{base}:active", "finished": f"{base}:finished", "job": f"{self.prefix}:job:"}
+                "active": f"{base}:active", "finished": f"{base}:finished", "completed_by_key": f"{base}:completed",
+                "job": f"{self.prefix}:job:"}
 
     def _now(self) -> float:
         return _timestamp(self.clock())
@@ -220,8 +223,8 @@ class RedisQueue:
     @_reachable
     def complete(self, job):
         k = self._keys(job.name)
-        return self._complete(keys=[k["singletons"], k["active"], k["finished"], f"{k['job']}{job.id}"],
-                              args=[job.claim_id, self._now()]) == 1
+        return self._complete(keys=[k["singletons"], k["active"], k["finished"], f"{k['job']}{job.id}",
+                                    k["completed_by_key"]], args=[job.claim_id, self._now()]) == 1
 
     @_reachable
     def fail(self, job, *, error, retry_in=None, final=False):
@@ -279,6 +282,42 @@ class RedisQueue:
     @_reachable
     def ping(self):
         self.redis.ping()
+
+    def _finished_since(self, name: str, since: datetime) -> list[Job]:
+        ids = self.redis.zrangebyscore(self._keys(name)["finished"], _timestamp(since), "+inf")
+        return [job for job in (self.get(_text(job_id)) for job_id in ids) if job is not None]
+
+    @_reachable
+    def failures(self, name, *, since, limit):
+        k = self._keys(name)
+        latest: dict[str, Job] = {}
+        for job in self._finished_since(name, since):  # oldest first: the last one per key wins
+            if job.state == "failed":
+                latest[job.singleton_key] = job
+        failures = []
+        for key, job in latest.items():
+            failed_at = float(self.redis.hget(f"{k['job']}{job.id}", "completed_at"))
+            completed = self.redis.hget(k["completed_by_key"], key)
+            failures.append(Failure(singleton_key=key, data=job.data, attempts=job.retry_count, last_error=job.last_error,
+                                    failed_at=datetime.fromtimestamp(failed_at, tz=timezone.utc),
+                                    fixed_since=completed is not None and float(completed) > failed_at))
+        return sorted(failures, key=lambda f: f.failed_at, reverse=True)[:limit]
+
+    @_reachable
+    def counts(self, name, *, since):
+        k = self._keys(name)
+        states = [job.state for job in self._finished_since(name, since)]
+        states += [_text(self.redis.hget(f"{k['job']}{_text(job_id)}", "state")) for job_id in self.redis.zrange(k["waiting"], 0, -1)]
+        counts: dict[str, int] = {}
+        for state in states:
+            counts[state] = counts.get(state, 0) + 1
+        active = self.redis.zcard(k["active"])
+        return {**counts, "active": active} if active else counts
+
+    @_reachable
+    def oldest_waiting(self, name):
+        first = self.redis.zrange(self._keys(name)["waiting"], 0, 0)
+        return self.get(_text(first[0])) if first else None
 
 
 def connect(url: str) -> redis.Redis:

@@ -30,37 +30,6 @@ select count(*) over () as total, {_MATCH_COLUMNS}
  limit %(first)s
 """
 
-# The latest failure of each round in the window, and whether a job of it completed since.
-FAILED_ROUNDS = """
-select f.singleton_key, f.data, f.retry_count, f.last_error, f.completed_at as failed_at,
-       exists (select 1 from queue_job c
-                where c.name = f.name and c.singleton_key = f.singleton_key
-                  and c.state = 'completed' and c.completed_at > f.completed_at) as fixed_since
-  from (select distinct on (singleton_key) *
-          from queue_job
-         where name = %(name)s and state = 'failed' and completed_at >= %(since)s
-         order by singleton_key, completed_at desc) as f
- order by f.completed_at desc
- limit %(first)s
-"""
-
-JOBS_BY_STATE = """
-select state, count(*)::int as jobs from queue_job
- where name = %(name)s and state in ('created', 'retry', 'active')
- group by state
-union all
-select state, count(*)::int from queue_job
- where name = %(name)s and state in ('completed', 'failed', 'cancelled') and completed_at >= %(since)s
- group by state
-"""
-
-OLDEST_WAITING_JOB = """
-select singleton_key, state, created_at, start_after, retry_count from queue_job
- where name = %(name)s and state in ('created', 'retry')
- order by start_after, id
- limit 1
-"""
-
 # Only rows that wait are indexed (league_tournament_pending_idx).
 WAITING_LEAGUE_TOURNAMENTS = """
 select participants_scores_status as status, count(*)::int as league_tournaments,
@@ -112,18 +81,6 @@ def open_since(conn: psycopg.Connection, *, cutoff: datetime, first: int) -> lis
 
 def postponed(conn: psycopg.Connection, *, first: int) -> list[dict]:
     return conn.execute(POSTPONED, {"first": first}).fetchall()
-
-
-def failed_rounds(conn: psycopg.Connection, *, name: str, since: datetime, first: int) -> list[dict]:
-    return conn.execute(FAILED_ROUNDS, {"name": name, "since": since, "first": first}).fetchall()
-
-
-def jobs_by_state(conn: psycopg.Connection, *, name: str, since: datetime) -> dict[str, int]:
-    return {row["state"]: row["jobs"] for row in conn.execute(JOBS_BY_STATE, {"name": name, "since": since})}
-
-
-def oldest_waiting_job(conn: psycopg.Connection, *, name: str) -> dict | None:
-    return conn.execute(OLDEST_WAITING_JOB, {"name": name}).fetchone()
 
 
 def waiting_league_tournaments(conn: psycopg.Connection, *, lease_cutoff: datetime) -> list[dict]:

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from config import Settings
+from jobqueue.base import Queue
 from repositories import status as status_repo
 from repositories.matches import DuePolicy
 from services.dependencies import Dependencies
@@ -43,9 +44,9 @@ def pipeline_status(deps: Dependencies) -> dict[str, Any]:
     settings, now = deps.settings, deps.clock()
     with deps.pool.connection() as conn:
         matches, match_problems = _matches(conn, settings, now)
-        rounds, round_problems = _rounds(conn, now)
         scores, score_problems = _scores(conn, settings, now)
         ticks, tick_problems = _ticks(conn, now)
+    rounds, round_problems = _rounds(deps.queue(), now)
     problems = match_problems + round_problems + score_problems + tick_problems
     return {"healthy": not problems, "problems": problems, "checked_at": _iso(now),
             "matches": matches, "rounds": rounds, "scores": scores, "ticks": ticks}
@@ -80,20 +81,20 @@ def _matches(conn, settings: Settings, now: datetime) -> tuple[dict, list[str]]:
     return section, problems
 
 
-def _rounds(conn, now: datetime) -> tuple[dict, list[str]]:
+def _rounds(queue: Queue, now: datetime) -> tuple[dict, list[str]]:
+    """From the queue itself, whichever backend holds it."""
     since = now - FAILED_ROUNDS_WINDOW
-    failed = status_repo.failed_rounds(conn, name=ROUND_JOB, since=since, first=50)
-    oldest = status_repo.oldest_waiting_job(conn, name=ROUND_JOB)
+    oldest = queue.oldest_waiting(ROUND_JOB)
     section = {
         "failed_last_24h": [
-            {"round": f["singleton_key"], "tournament_id": f["data"].get("tournament_id"),
-             "round_number": f["data"].get("round_number"), "attempts": f["retry_count"], "last_error": f["last_error"],
-             "failed_at": _iso(f["failed_at"]), "fixed_since": f["fixed_since"]}
-            for f in failed],
-        "jobs": status_repo.jobs_by_state(conn, name=ROUND_JOB, since=since),
+            {"round": f.singleton_key, "tournament_id": f.data.get("tournament_id"),
+             "round_number": f.data.get("round_number"), "attempts": f.attempts, "last_error": f.last_error,
+             "failed_at": _iso(f.failed_at), "fixed_since": f.fixed_since}
+            for f in queue.failures(ROUND_JOB, since=since, limit=50)],
+        "jobs": queue.counts(ROUND_JOB, since=since),
         "oldest_waiting": None if oldest is None else {
-            "round": oldest["singleton_key"], "state": oldest["state"], "waiting_since": _iso(oldest["created_at"]),
-            "starts_after": _iso(oldest["start_after"]), "attempts": oldest["retry_count"]},
+            "round": oldest.singleton_key, "state": oldest.state, "starts_after": _iso(oldest.start_after),
+            "attempts": oldest.retry_count},
     }
     unfixed = [f for f in section["failed_last_24h"] if not f["fixed_since"]]
     problems = []

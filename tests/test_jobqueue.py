@@ -173,3 +173,28 @@ def test_a_claim_that_expired_and_was_taken_over_can_no_longer_finish_the_job(qu
     queue.release(stale)
     assert queue.get(job_id).state == "active"
     assert queue.complete(current) is True
+
+
+def test_operators_read_failures_counts_and_the_oldest_waiting_job(queue, clock):
+    since = clock()
+    for key in ("a", "b"):
+        send(queue, key, retry_limit=0)
+    [a, b] = queue.fetch("round", singleton_keys=["a", "b"], limit=2)
+    queue.fail(a, error="HTTP 500")
+    queue.fail(b, error="HTTP 404")
+    clock.advance(60)
+    send(queue, "a")
+    [again] = queue.fetch("round", singleton_keys=["a"], limit=1)
+    queue.complete(again)
+    send(queue, "later", start_after=clock() + timedelta(minutes=5))
+    send(queue, "sooner", start_after=clock() + timedelta(minutes=1))
+    send(queue, "held")
+    queue.fetch("round", singleton_keys=["held"], limit=1)
+
+    failures = {f.singleton_key: f for f in queue.failures("round", since=since, limit=10)}
+    assert set(failures) == {"a", "b"}
+    assert (failures["a"].fixed_since, failures["b"].fixed_since) == (True, False)
+    assert failures["b"].last_error == "HTTP 404" and failures["b"].attempts == 1 and failures["b"].data == {"key": "b"}
+    assert queue.counts("round", since=since) == {"failed": 2, "completed": 1, "created": 2, "active": 1}
+    assert queue.counts("round", since=clock() + timedelta(seconds=1)) == {"created": 2, "active": 1}
+    assert queue.oldest_waiting("round").singleton_key == "sooner"
