@@ -1,5 +1,6 @@
 """`make demo` keeps working: it runs end to end, shows the transitions, and exits 0."""
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -7,8 +8,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_the_demo_runs_end_to_end():
-    result = subprocess.run([sys.executable, "-m", "demo"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+def test_the_demo_runs_end_to_end(queue_url):
+    env = {**os.environ, "QUEUE_URL": queue_url or ""}
+    result = subprocess.run([sys.executable, "-m", "demo"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
     out = result.stdout
     assert "league status: outdata" in out
