@@ -1,4 +1,5 @@
-"""Named queries of the public league API: one or two per request, whatever the league's size."""
+"""Named queries of the public league API: a few index reads per request, whatever the
+league's size or the page's offset."""
 
 from __future__ import annotations
 
@@ -14,9 +15,11 @@ select l.id, l.name, lt.tournament_id, t.name as tournament_name,
  order by lt.tournament_id
 """
 
+# Rows are numbered in the order the API shows (rank, name, user id) when they are written,
+# so a page is read through the (…, position) index at any offset, and the total is the last number.
 LEAGUE_TOURNAMENT_HEADER = """
 select lt.id, lt.participants_scores_status,
-       (select count(*) from participant_score ps where ps.league_tournament_id = lt.id) as total
+       coalesce((select max(ps.position) from participant_score ps where ps.league_tournament_id = lt.id), 0) as total
   from league_tournament lt
  where lt.league_id = %(league_id)s and lt.tournament_id = %(tournament_id)s
 """
@@ -25,36 +28,23 @@ TOURNAMENT_STANDINGS = """
 select ps.rank, ps.user_id, u.name, ps.points, ps.exact_count, ps.goal_difference_count, ps.outcome_count
   from participant_score ps
   join app_user u on u.id = ps.user_id
- where ps.league_tournament_id = %(league_tournament_id)s
- order by ps.rank, u.name, ps.user_id
- limit %(limit)s offset %(offset)s
+ where ps.league_tournament_id = %(league_tournament_id)s and ps.position > %(offset)s
+ order by ps.position
+ limit %(limit)s
 """
 
-# The whole league: points and counts summed over its tournaments, ranked the same way.
+# The whole league: stored by the scores tick (league_standing), summed over its tournaments.
 LEAGUE_STANDINGS = """
-with sums as (
-    select ps.user_id, sum(ps.points)::int as points, sum(ps.exact_count)::int as exact_count,
-           sum(ps.goal_difference_count)::int as goal_difference_count, sum(ps.outcome_count)::int as outcome_count
-      from participant_score ps
-      join league_tournament lt on lt.id = ps.league_tournament_id
-     where lt.league_id = %(league_id)s
-     group by ps.user_id
-),
-ranked as (
-    select sums.*, rank() over (order by points desc, exact_count desc)::int as rank, count(*) over () as total
-      from sums
-)
-select r.rank, r.user_id, u.name, r.points, r.exact_count, r.goal_difference_count, r.outcome_count, r.total
-  from ranked r
-  join app_user u on u.id = r.user_id
- order by r.rank, u.name, r.user_id
- limit %(limit)s offset %(offset)s
+select ls.rank, ls.user_id, u.name, ls.points, ls.exact_count, ls.goal_difference_count, ls.outcome_count
+  from league_standing ls
+  join app_user u on u.id = ls.user_id
+ where ls.league_id = %(league_id)s and ls.position > %(offset)s
+ order by ls.position
+ limit %(limit)s
 """
 
 LEAGUE_STANDINGS_TOTAL = """
-select count(distinct ps.user_id) as total
-  from participant_score ps join league_tournament lt on lt.id = ps.league_tournament_id
- where lt.league_id = %(league_id)s
+select coalesce(max(position), 0) as total from league_standing where league_id = %(league_id)s
 """
 
 
@@ -74,6 +64,4 @@ def tournament_standings(conn: psycopg.Connection, *, league_tournament_id: int,
 def league_standings(conn: psycopg.Connection, *, league_id: int, limit: int, offset: int) -> tuple[list[dict], int]:
     """A page of the summed standings and the number of ranked participants."""
     rows = conn.execute(LEAGUE_STANDINGS, {"league_id": league_id, "limit": limit, "offset": offset}).fetchall()
-    if rows:
-        return rows, rows[0]["total"]
     return rows, conn.execute(LEAGUE_STANDINGS_TOTAL, {"league_id": league_id}).fetchone()["total"]

@@ -14,6 +14,9 @@ _CLAIMABLE = """
             or (participants_scores_status = 'syncing'
                 and (sync_claimed_at is null or sync_claimed_at <= %(lease_cutoff)s)))
        and not (id = any(%(handled)s))
+       and (not %(small_only)s
+            or (select count(*) from league_participant lp
+                 where lp.league_id = league_tournament.league_id) <= %(small_participants)s)
      order by marked_outdata_at nulls first, id
      limit %(limit)s
 """
@@ -24,8 +27,13 @@ update league_tournament lt
    set participants_scores_status = 'syncing', sync_claimed_at = %(now)s, sync_run_id = %(run_id)s
   from candidates
  where lt.id = candidates.id
-returning lt.id, lt.league_id, lt.tournament_id, lt.marked_outdata_at
+returning lt.id, lt.league_id, lt.tournament_id, lt.marked_outdata_at,
+          (select count(*) from league_participant lp where lp.league_id = lt.league_id)::int as participants
 """
+
+# Leagues at most this big are recalculated together, many per statement (SPEC §7.2).
+SMALL_LEAGUE_PARTICIPANTS = 1000
+CLAIM_BATCH = 50
 
 CLAIMABLE_PREVIEW = f"""
 with candidates as ({_CLAIMABLE})
@@ -33,101 +41,108 @@ select lt.id, (select count(*) from league_participant lp where lp.league_id = l
   from candidates join league_tournament lt using (id)
 """
 
-# The standings of one league tournament computed from scratch by SPEC §7.3-7.4: every
-# participant gets a row (0 points without predictions); only the highest tier counts.
-_FROM_SCRATCH = """
-target as (
-    select lt.id, lt.league_id, lt.tournament_id, t.scoring_result,
+# A set of league tournaments recalculated from the tallies (sql/006): one tally row per
+# participant, whatever the number of matches or predictions. Every participant gets a row
+# (0 points without predictions); only rows that changed are written; leavers' rows go.
+RECALCULATE = """
+with target as (
+    select lt.id as league_tournament_id, lt.league_id, lt.tournament_id,
            l.points_exact, l.points_goal_difference, l.points_outcome
-      from league_tournament lt
-      join league l on l.id = lt.league_id
-      join tournament t on t.id = lt.tournament_id
-     where lt.id = %(league_tournament_id)s
-),
-results as (
-    select m.id as match_id,
-           case when target.scoring_result = 'after_extra_time' then m.home_score else m.home_score_regular end as home,
-           case when target.scoring_result = 'after_extra_time' then m.away_score else m.away_score_regular end as away
-      from target
-      join match m on m.tournament_id = target.tournament_id
-     where m.status = 'ended'
-),
-tiers as (
-    -- 3 exact, 2 goal difference, 1 outcome, 0 nothing: grouped once per (user, tier)
-    select p.user_id,
-           case
-               when r.home is null or r.away is null then 0
-               when p.home_score = r.home and p.away_score = r.away then 3
-               when r.home <> r.away and p.home_score - p.away_score = r.home - r.away then 2
-               when sign(p.home_score - p.away_score) = sign(r.home - r.away) then 1
-               else 0
-           end as tier,
-           count(*) as predictions
-      from target
-      join league_participant lp on lp.league_id = target.league_id
-      join prediction p on p.user_id = lp.user_id
-      join results r on r.match_id = p.match_id
-     group by 1, 2
-),
-per_user as (
-    select user_id,
-           coalesce(sum(predictions) filter (where tier = 3), 0) as exact_count,
-           coalesce(sum(predictions) filter (where tier = 2), 0) as goal_difference_count,
-           coalesce(sum(predictions) filter (where tier = 1), 0) as outcome_count
-      from tiers
-     group by user_id
+      from league_tournament lt join league l on l.id = lt.league_id
+     where lt.id = any(%(ids)s)
 ),
 scored as (
-    select lp.user_id,
-           coalesce(pu.exact_count, 0)::int as exact_count,
-           coalesce(pu.goal_difference_count, 0)::int as goal_difference_count,
-           coalesce(pu.outcome_count, 0)::int as outcome_count,
-           (coalesce(pu.exact_count, 0) * target.points_exact
-            + coalesce(pu.goal_difference_count, 0) * target.points_goal_difference
-            + coalesce(pu.outcome_count, 0) * target.points_outcome)::int as points
+    select target.league_tournament_id, lp.user_id, u.name,
+           coalesce(t.exact_count, 0) as exact_count,
+           coalesce(t.goal_difference_count, 0) as goal_difference_count,
+           coalesce(t.outcome_count, 0) as outcome_count,
+           (coalesce(t.exact_count, 0) * target.points_exact
+            + coalesce(t.goal_difference_count, 0) * target.points_goal_difference
+            + coalesce(t.outcome_count, 0) * target.points_outcome)::int as points
       from target
       join league_participant lp on lp.league_id = target.league_id
-      left join per_user pu on pu.user_id = lp.user_id
+      join app_user u on u.id = lp.user_id
+      left join prediction_tally t on t.tournament_id = target.tournament_id and t.user_id = lp.user_id
 ),
 ranked as (
-    select scored.*, rank() over (order by points desc, exact_count desc)::int as rank from scored
-)
-"""
-
-FROM_SCRATCH = f"""
-with {_FROM_SCRATCH}
-select user_id, points, exact_count, goal_difference_count, outcome_count, rank from ranked order by user_id
-"""
-
-STORED = """
-select user_id, points, exact_count, goal_difference_count, outcome_count, rank
-  from participant_score where league_tournament_id = %(league_tournament_id)s order by user_id
-"""
-
-RECALCULATE = f"""
-with {_FROM_SCRATCH},
+    select scored.*, rank() over (partition by league_tournament_id order by points desc, exact_count desc)::int as rank
+      from scored
+),
+placed as (
+    select ranked.*, row_number() over (partition by league_tournament_id order by rank, name, user_id)::int as position
+      from ranked
+),
 upserted as (
     insert into participant_score as ps
-           (league_tournament_id, user_id, points, exact_count, goal_difference_count, outcome_count, rank)
-    select %(league_tournament_id)s, user_id, points, exact_count, goal_difference_count, outcome_count, rank
-      from ranked
+           (league_tournament_id, user_id, points, exact_count, goal_difference_count, outcome_count, rank, position)
+    select league_tournament_id, user_id, points, exact_count, goal_difference_count, outcome_count, rank, position
+      from placed
+     order by league_tournament_id, user_id
     on conflict (league_tournament_id, user_id) do update
        set points = excluded.points, exact_count = excluded.exact_count,
            goal_difference_count = excluded.goal_difference_count, outcome_count = excluded.outcome_count,
-           rank = excluded.rank
-     where (ps.points, ps.exact_count, ps.goal_difference_count, ps.outcome_count, ps.rank)
+           rank = excluded.rank, position = excluded.position
+     where (ps.points, ps.exact_count, ps.goal_difference_count, ps.outcome_count, ps.rank, ps.position)
            is distinct from (excluded.points, excluded.exact_count, excluded.goal_difference_count,
-                             excluded.outcome_count, excluded.rank)
+                             excluded.outcome_count, excluded.rank, excluded.position)
+    returning 1
+),
+removed as (
+    delete from participant_score ps
+     using target
+     where ps.league_tournament_id = target.league_tournament_id
+       and not exists (select 1 from league_participant lp where lp.league_id = target.league_id and lp.user_id = ps.user_id)
     returning 1
 )
-select (select count(*) from ranked) as participants, (select count(*) from upserted) as changed
+select target.league_tournament_id,
+       (select count(*) from placed where placed.league_tournament_id = target.league_tournament_id)::int as participants,
+       (select count(*) from upserted) + (select count(*) from removed) as written
+  from target
 """
 
-REMOVE_LEAVERS = """
-delete from participant_score ps
- where ps.league_tournament_id = %(league_tournament_id)s
-   and not exists (select 1 from league_participant lp
-                    where lp.league_id = %(league_id)s and lp.user_id = ps.user_id)
+# Two ticks refreshing one league's standings would each sum what its own snapshot saw: the
+# league row is locked first (not against FK key-share locks), so refreshes take turns.
+LOCK_LEAGUES = "select id from league where id = any(%(league_ids)s) order by id for no key update"
+
+# The whole league's standings, refreshed from its tournaments' rows in the same transaction.
+REFRESH_LEAGUE_STANDINGS = """
+with sums as (
+    select lt.league_id, ps.user_id, sum(ps.points)::int as points, sum(ps.exact_count)::int as exact_count,
+           sum(ps.goal_difference_count)::int as goal_difference_count, sum(ps.outcome_count)::int as outcome_count
+      from league_tournament lt
+      join participant_score ps on ps.league_tournament_id = lt.id
+     where lt.league_id = any(%(league_ids)s)
+     group by lt.league_id, ps.user_id
+),
+ranked as (
+    select sums.*, rank() over (partition by league_id order by points desc, exact_count desc)::int as rank from sums
+),
+placed as (
+    select ranked.*, row_number() over (partition by league_id order by rank, u.name, ranked.user_id)::int as position
+      from ranked join app_user u on u.id = ranked.user_id
+),
+upserted as (
+    insert into league_standing as ls
+           (league_id, user_id, points, exact_count, goal_difference_count, outcome_count, rank, position)
+    select league_id, user_id, points, exact_count, goal_difference_count, outcome_count, rank, position
+      from placed
+     order by league_id, user_id
+    on conflict (league_id, user_id) do update
+       set points = excluded.points, exact_count = excluded.exact_count,
+           goal_difference_count = excluded.goal_difference_count, outcome_count = excluded.outcome_count,
+           rank = excluded.rank, position = excluded.position
+     where (ls.points, ls.exact_count, ls.goal_difference_count, ls.outcome_count, ls.rank, ls.position)
+           is distinct from (excluded.points, excluded.exact_count, excluded.goal_difference_count,
+                             excluded.outcome_count, excluded.rank, excluded.position)
+    returning 1
+),
+removed as (
+    delete from league_standing ls
+     where ls.league_id = any(%(league_ids)s)
+       and not exists (select 1 from sums where sums.league_id = ls.league_id and sums.user_id = ls.user_id)
+    returning 1
+)
+select (select count(*) from upserted) + (select count(*) from removed) as written
 """
 
 # Only the current claim may finish, and only if nothing marked the row outdata meanwhile.
@@ -135,7 +150,8 @@ FINISH = """
 update league_tournament
    set participants_scores_status = 'up-to-date', participants_scores_updated_at = %(now)s,
        sync_claimed_at = null, sync_run_id = null
- where id = %(league_tournament_id)s and participants_scores_status = 'syncing' and sync_run_id = %(run_id)s
+ where id = any(%(ids)s) and participants_scores_status = 'syncing' and sync_run_id = %(run_id)s
+returning id
 """
 
 # A row locked by someone else is being marked outdata by them anyway: skip it, never wait.
@@ -156,46 +172,48 @@ class Claimed:
     id: int
     league_id: int
     tournament_id: int
+    participants: int = 0
+
+    @property
+    def small(self) -> bool:
+        return self.participants <= SMALL_LEAGUE_PARTICIPANTS
 
 
-def _claim_params(*, limit: int, now: datetime, lease_minutes: int, handled: list[int] | None = None) -> dict:
-    return {"limit": limit, "now": now, "lease_cutoff": now - timedelta(minutes=lease_minutes), "handled": handled or []}
+def _claim_params(*, limit: int, now: datetime, lease_minutes: int, handled: list[int] | None = None,
+                  small_only: bool = False) -> dict:
+    return {"limit": limit, "now": now, "lease_cutoff": now - timedelta(minutes=lease_minutes), "handled": handled or [],
+            "small_only": small_only, "small_participants": SMALL_LEAGUE_PARTICIPANTS}
 
 
 def claim(conn: psycopg.Connection, *, run_id: int, limit: int, now: datetime, lease_minutes: int,
-          handled: list[int] | None = None) -> list[Claimed]:
-    """Mark up to `limit` waiting rows `syncing` for this run, oldest waiting first, except
-    those this run already handled (a row that failed or was marked again waits for the next tick)."""
-    params = _claim_params(limit=limit, now=now, lease_minutes=lease_minutes, handled=handled)
+          handled: list[int] | None = None, small_only: bool = False) -> list[Claimed]:
+    """Mark up to `limit` waiting rows `syncing` for this run, oldest waiting first (only small
+    leagues' if told), except those this run already handled (a row that failed or was marked
+    again waits for the next tick)."""
+    params = _claim_params(limit=limit, now=now, lease_minutes=lease_minutes, handled=handled, small_only=small_only)
     rows = conn.execute(CLAIM, {**params, "run_id": run_id})
     ordered = sorted(rows, key=lambda r: (r["marked_outdata_at"] is not None, r["marked_outdata_at"] or now, r["id"]))
-    return [Claimed(r["id"], r["league_id"], r["tournament_id"]) for r in ordered]
+    return [Claimed(r["id"], r["league_id"], r["tournament_id"], r["participants"]) for r in ordered]
 
 
 def preview_claimable(conn: psycopg.Connection, *, limit: int, now: datetime, lease_minutes: int) -> list[dict]:
     return conn.execute(CLAIMABLE_PREVIEW, _claim_params(limit=limit, now=now, lease_minutes=lease_minutes)).fetchall()
 
 
-def recalculate(conn: psycopg.Connection, *, league_tournament_id: int, league_id: int) -> int:
-    """Rewrite one league tournament's standings; returns how many participants were scored."""
-    row = conn.execute(RECALCULATE, {"league_tournament_id": league_tournament_id}).fetchone()
-    conn.execute(REMOVE_LEAVERS, {"league_tournament_id": league_tournament_id, "league_id": league_id})
-    return row["participants"]
+def recalculate(conn: psycopg.Connection, *, items: list[Claimed]) -> dict[int, int]:
+    """Rewrite these league tournaments' standings and their leagues' whole standings, in the
+    caller's transaction; returns participants scored per league tournament."""
+    league_ids = sorted({item.league_id for item in items})
+    conn.execute(LOCK_LEAGUES, {"league_ids": league_ids})
+    rows = conn.execute(RECALCULATE, {"ids": [item.id for item in items]}).fetchall()
+    conn.execute(REFRESH_LEAGUE_STANDINGS, {"league_ids": league_ids})
+    return {row["league_tournament_id"]: row["participants"] for row in rows}
 
 
-def finish(conn: psycopg.Connection, *, league_tournament_id: int, run_id: int, now: datetime) -> bool:
-    params = {"league_tournament_id": league_tournament_id, "run_id": run_id, "now": now}
-    return conn.execute(FINISH, params).rowcount == 1
+def finish(conn: psycopg.Connection, *, ids: list[int], run_id: int, now: datetime) -> set[int]:
+    """The rows that finished up-to-date: those still `syncing` under this run's claim."""
+    return {row["id"] for row in conn.execute(FINISH, {"ids": ids, "run_id": run_id, "now": now})}
 
 
 def requeue(conn: psycopg.Connection, *, ids: list[int], run_id: int) -> int:
     return conn.execute(REQUEUE, {"ids": ids, "run_id": run_id}).rowcount
-
-
-def from_scratch(conn: psycopg.Connection, *, league_tournament_id: int) -> list[dict]:
-    """The reference: what the stored standings of this league tournament must equal (by user id)."""
-    return conn.execute(FROM_SCRATCH, {"league_tournament_id": league_tournament_id}).fetchall()
-
-
-def stored(conn: psycopg.Connection, *, league_tournament_id: int) -> list[dict]:
-    return conn.execute(STORED, {"league_tournament_id": league_tournament_id}).fetchall()

@@ -1,6 +1,7 @@
-"""The scores tick (SPEC §7): claim waiting league tournaments one at a time as the tick
-reaches them, recalculate each in its own budget-limited transaction, and finish only if
-nothing marked it outdata meanwhile. One failing league tournament never stops the others."""
+"""The scores tick (SPEC §7): claim waiting league tournaments a small batch at a time as
+the tick reaches them, recalculate them from the prediction tallies, and finish each only
+if nothing marked it outdata meanwhile. Small leagues share one statement; one failing
+league tournament never stops the others."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 
 from database.pool import connection_lost
 from repositories import scores as scores_repo
+from repositories.scores import Claimed
 from services import stuck_alerts
 from services.budget import Budget
 from services.dependencies import Dependencies
@@ -26,12 +28,12 @@ def run_scores_tick(deps: Dependencies, *, max_leagues: int | None = None, dry_r
     """One scores tick; returns the JSON summary of SPEC §5."""
     settings = deps.settings
     limit = max_leagues or settings.tick_scores_max_leagues
-    lease = settings.scores_sync_lease_minutes
     with TickRun(pool=deps.pool, kind="scores", trigger=trigger, dry_run=dry_run, clock=deps.clock,
                  budget_seconds=settings.tick_scores_budget_seconds, retention_days=settings.runs_retention_days) as run:
         if dry_run:
             with deps.pool.connection() as conn:
-                preview = scores_repo.preview_claimable(conn, limit=limit, now=deps.clock(), lease_minutes=lease)
+                preview = scores_repo.preview_claimable(conn, limit=limit, now=deps.clock(),
+                                                        lease_minutes=settings.scores_sync_lease_minutes)
             return run.finish(_summary(Counter(claimed=len(preview), updated=len(preview),
                                                participants=sum(row["participants"] for row in preview))))
 
@@ -40,55 +42,91 @@ def run_scores_tick(deps: Dependencies, *, max_leagues: int | None = None, dry_r
         handled: list[int] = []
         longest = timedelta(0)
         while counts["claimed"] < limit and budget.fits(longest.total_seconds()):
-            with deps.pool.connection() as conn, budget.transaction(conn):
-                claimed = scores_repo.claim(conn, run_id=run.run_id, limit=1, now=deps.clock(), lease_minutes=lease,
-                                            handled=handled)
-            if not claimed:
+            batch = _claim_next(deps, budget, run, limit=limit - counts["claimed"], handled=handled)
+            if not batch:
                 break
-            handled.append(claimed[0].id)
-            counts["claimed"] += 1
+            handled += [item.id for item in batch]
+            counts["claimed"] += len(batch)
             started = deps.clock()
-            outcome, scored = _recalculate_isolated(deps, budget, run, claimed[0])
-            counts.update({outcome: 1, "participants": scored})
+            counts.update(_recalculate_isolated(deps, budget, run, batch))
             longest = max(longest, deps.clock() - started)
         stuck_alerts.alert_stuck_league_tournaments(deps, run)
         return run.finish(_summary(counts))
 
 
-def _recalculate_isolated(deps: Dependencies, budget: Budget, run: TickRun,
-                          item: scores_repo.Claimed) -> tuple[str, int]:
-    """Recalculate one claimed row; any failure but a lost connection fails this row only."""
+def _claim_next(deps: Dependencies, budget: Budget, run: TickRun, *, limit: int, handled: list[int]) -> list[Claimed]:
+    """The longest-waiting row; if its league is small, more small ones to share its statement.
+    A large league's row is only ever claimed when the tick is about to calculate it."""
+    lease = deps.settings.scores_sync_lease_minutes
+    with deps.pool.connection() as conn, budget.transaction(conn):
+        first = scores_repo.claim(conn, run_id=run.run_id, limit=1, now=deps.clock(), lease_minutes=lease, handled=handled)
+        if not first or not first[0].small or limit == 1:
+            return first
+        more = scores_repo.claim(conn, run_id=run.run_id, limit=min(scores_repo.CLAIM_BATCH, limit) - 1,
+                                 now=deps.clock(), lease_minutes=lease, handled=handled + [first[0].id], small_only=True)
+    return first + more
+
+
+def _recalculate_isolated(deps: Dependencies, budget: Budget, run: TickRun, batch: list[Claimed]) -> Counter:
+    """A batch in one transaction; if it fails, each row again in a savepoint of its own, so
+    one failure (a lock, a timeout, a bug) fails that row only. Only a lost connection ends the tick."""
     try:
         with deps.pool.connection() as conn, budget.transaction(conn):
-            scored = scores_repo.recalculate(conn, league_tournament_id=item.id, league_id=item.league_id)
-            if not scores_repo.finish(conn, league_tournament_id=item.id, run_id=run.run_id, now=deps.clock()):
-                raise _StaleClaim(item.id)
-        return "updated", scored
-    except _StaleClaim:
-        return "requeued", 0
+            return _recalculate(deps, conn, run, batch)
     except Exception as exc:
-        _hand_back(deps, budget, run, item)
         if connection_lost(exc):
+            _hand_back(deps, budget, run, batch)
             raise
-        message = f"{type(exc).__name__}: {str(exc).strip()}"
-        run.item_failed(
-            {"league_tournament_id": item.id, "league_id": item.league_id, "tournament_id": item.tournament_id},
-            message,
-            tags={"league": item.league_id, "league_tournament": item.id, "tournament": item.tournament_id},
-            fingerprint=[f"league-tournament/{item.id}", type(exc).__name__],
-            exc=exc,
-        )
-        return "failed", 0
+        if len(batch) == 1:
+            return _failed(deps, budget, run, batch[0], exc)
+    counts: Counter[str] = Counter()
+    with deps.pool.connection() as conn, budget.transaction(conn):
+        for item in batch:
+            try:
+                with conn.transaction():
+                    counts.update(_recalculate(deps, conn, run, [item]))
+            except Exception as exc:
+                if connection_lost(exc):
+                    _hand_back(deps, budget, run, batch)
+                    raise
+                counts.update(_failed(deps, budget, run, item, exc))
+    return counts
 
 
-def _hand_back(deps: Dependencies, budget: Budget, run: TickRun, item: scores_repo.Claimed) -> None:
-    """Best effort, on a fresh connection: the row goes back to `outdata` for the next tick
-    (if this fails, the lease returns it later)."""
+def _recalculate(deps: Dependencies, conn, run: TickRun, batch: list[Claimed]) -> Counter:
+    """Recalculate and finish. A row marked during its calculation does not finish: alone, its
+    writes are undone (_StaleClaim); in a batch they stand, harmlessly, under `outdata`."""
+    scored = scores_repo.recalculate(conn, items=batch)
+    finished = scores_repo.finish(conn, ids=[item.id for item in batch], run_id=run.run_id, now=deps.clock())
+    if len(batch) == 1 and not finished:
+        raise _StaleClaim(batch[0].id)
+    return Counter(updated=len(finished), requeued=len(batch) - len(finished),
+                   participants=sum(scored.get(item_id, 0) for item_id in finished))
+
+
+def _failed(deps: Dependencies, budget: Budget, run: TickRun, item: Claimed, exc: Exception) -> Counter:
+    if isinstance(exc, _StaleClaim):
+        return Counter(requeued=1)
+    _hand_back(deps, budget, run, [item])
+    message = f"{type(exc).__name__}: {str(exc).strip()}"
+    run.item_failed(
+        {"league_tournament_id": item.id, "league_id": item.league_id, "tournament_id": item.tournament_id},
+        message,
+        tags={"league": item.league_id, "league_tournament": item.id, "tournament": item.tournament_id},
+        fingerprint=[f"league-tournament/{item.id}", type(exc).__name__],
+        exc=exc,
+    )
+    return Counter(failed=1)
+
+
+def _hand_back(deps: Dependencies, budget: Budget, run: TickRun, items: list[Claimed]) -> None:
+    """Best effort, on a fresh connection: the rows go back to `outdata` for the next tick
+    (if this fails, the lease returns them later)."""
     try:
         with deps.pool.connection() as conn, budget.transaction(conn):
-            scores_repo.requeue(conn, ids=[item.id], run_id=run.run_id)
+            scores_repo.requeue(conn, ids=[item.id for item in items], run_id=run.run_id)
     except Exception as exc:
-        log_event("scores.hand_back_failed", run_id=run.run_id, league_tournament_id=item.id, error=str(exc))
+        log_event("scores.hand_back_failed", run_id=run.run_id, league_tournaments=[i.id for i in items], error=str(exc))
 
 
 def _summary(counts: Counter) -> dict[str, int]:

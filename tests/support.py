@@ -100,3 +100,19 @@ def takeover_route(clock: FakeClock, deps, *, first, then, expiry_seconds: float
         return then
 
     return route, b_summaries
+
+
+def assert_standings_match_reference(conn: psycopg.Connection) -> None:
+    """SPEC §7.7: every up-to-date league tournament's stored rows, and the stored whole-league
+    standings of every league whose tournaments are all up to date, equal the reference."""
+    from repositories import standings_reference as reference
+
+    rows = conn.execute("select id, league_id, participants_scores_status as status from league_tournament").fetchall()
+    for row in rows:
+        if row["status"] == "up-to-date":
+            assert reference.stored_league_tournament(conn, league_tournament_id=row["id"]) == \
+                reference.league_tournament(conn, league_tournament_id=row["id"]), f"league tournament {row['id']}"
+    for league_id in {row["league_id"] for row in rows}:
+        if all(r["status"] == "up-to-date" for r in rows if r["league_id"] == league_id):
+            assert reference.stored_league(conn, league_id=league_id) == reference.league(conn, league_id=league_id), \
+                f"league {league_id}"

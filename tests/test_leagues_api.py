@@ -77,23 +77,28 @@ def test_bad_standings_parameters_are_400(client, league, query, field):
     assert response.status_code == 400 and field in response.get_json()["details"]
 
 
-def test_standings_are_ordered_by_rank_then_name_then_id_and_paginated(client, db, league):
+def test_standings_are_ordered_by_rank_then_name_then_id_and_paginated(app, client, db, league):
+    match = seed_match(db, league["liga"], 1, status="ended", home_score=1, away_score=0,
+                       home_score_regular=1, away_score_regular=0)
     rows = []
-    for name in ("Zoe", "Ann", "Ann", "Bob"):
+    for name, guess in (("Zoe", (3, 1)), ("Ann", (3, 1)), ("Ann", (3, 1)), ("Bob", (1, 0))):
         rows.append(insert(db, "app_user", name=name))
-    for user, points, rank in zip(rows, (5, 5, 5, 9), (2, 2, 2, 1)):
-        insert(db, "participant_score", league_tournament_id=league["liga_row"]["id"], user_id=user["id"], points=points,
-               exact_count=0, goal_difference_count=0, outcome_count=0, rank=rank)
+        insert(db, "league_participant", league_id=league["league"]["id"], user_id=rows[-1]["id"])
+        insert(db, "prediction", user_id=rows[-1]["id"], match_id=match["id"], home_score=guess[0], away_score=guess[1])
+    run_scores_tick(Dependencies.from_app(app))
     base = f"/api/leagues/{league['league']['id']}/standings?tournament_id={league['liga']['id']}"
     body = client.get(base).get_json()
     assert body["total"] == 4 and body["participants_scores_status"] == "up-to-date"
-    assert [(s["name"], s["user_id"]) for s in body["standings"]] == [
-        ("Bob", rows[3]["id"]), ("Ann", rows[1]["id"]), ("Ann", rows[2]["id"]), ("Zoe", rows[0]["id"])]
+    assert [(s["rank"], s["name"], s["user_id"]) for s in body["standings"]] == [
+        (1, "Bob", rows[3]["id"]), (2, "Ann", rows[1]["id"]), (2, "Ann", rows[2]["id"]), (2, "Zoe", rows[0]["id"])]
     page = client.get(base + "&limit=2&offset=1").get_json()
     assert [s["user_id"] for s in page["standings"]] == [rows[1]["id"], rows[2]["id"]] and page["total"] == 4
     beyond = client.get(base + "&offset=10").get_json()
     assert beyond["standings"] == [] and beyond["total"] == 4
-    whole_beyond = client.get(f"/api/leagues/{league['league']['id']}/standings?offset=10").get_json()
+    whole = f"/api/leagues/{league['league']['id']}/standings"
+    assert [s["user_id"] for s in client.get(whole + "?limit=2&offset=2").get_json()["standings"]] == \
+        [rows[2]["id"], rows[0]["id"]]
+    whole_beyond = client.get(whole + "?offset=10").get_json()
     assert whole_beyond["standings"] == [] and whole_beyond["total"] == 4
 
 

@@ -198,9 +198,9 @@ def test_a_tick_whose_lease_expired_cannot_finish_a_row_claimed_since(db, world,
     clock.advance(11 * 60)
     [second] = scores_repo.claim(db, run_id=2, limit=1, now=clock(), lease_minutes=10)
     assert second.id == first.id
-    assert scores_repo.finish(db, league_tournament_id=first.id, run_id=1, now=clock()) is False
+    assert scores_repo.finish(db, ids=[first.id], run_id=1, now=clock()) == set()
     assert lt_statuses(db)[first.id] == "syncing"
-    assert scores_repo.finish(db, league_tournament_id=first.id, run_id=2, now=clock()) is True
+    assert scores_repo.finish(db, ids=[first.id], run_id=2, now=clock()) == {first.id}
 
 
 def test_a_failing_calculation_is_requeued_reported_and_the_others_finish(deps, db, world, client, sentry_events):
@@ -232,22 +232,33 @@ class TickingClock:
         return self.now
 
 
+def more_waiting_rows(db, count: int) -> list[int]:
+    """Small leagues following Liga, waiting: more than one claim batch of them."""
+    liga = db.execute("select id from tournament where name = 'Liga'").fetchone()
+    db.execute("insert into league (name) select 'Filler ' || i from generate_series(1, %s) i", (count,))
+    rows = db.execute("""insert into league_tournament (league_id, tournament_id)
+                         select id, %s from league where name like 'Filler %%' returning id""", (liga["id"],)).fetchall()
+    return [row["id"] for row in rows]
+
+
 def test_rows_the_budget_does_not_reach_are_never_claimed(make_app, settings, db, world):
+    more_waiting_rows(db, scores_repo.CLAIM_BATCH)
+    waiting = len(lt_statuses(db))
     app = make_app(dataclasses.replace(settings, tick_scores_budget_seconds=20), CLOCK=TickingClock(START, 5))
     summary = run_scores_tick(Dependencies.from_app(app))
-    assert 1 <= summary["league_tournaments_claimed"] < 3
+    assert summary["league_tournaments_claimed"] == scores_repo.CLAIM_BATCH, "one batch fits the budget"
     assert summary["league_tournaments_updated"] == summary["league_tournaments_claimed"]
-    assert sorted(lt_statuses(db).values()).count("outdata") == 3 - summary["league_tournaments_claimed"]
+    assert list(lt_statuses(db).values()).count("outdata") == waiting - scores_repo.CLAIM_BATCH
     assert "syncing" not in lt_statuses(db).values(), "claimed as reached: nothing waits for a lease"
 
 
 def test_under_budget_pressure_the_longest_waiting_row_is_done_first(make_app, settings, db, world):
-    newest_id_oldest_mark = max(lt_statuses(db))
+    newest_id_oldest_mark = max(more_waiting_rows(db, scores_repo.CLAIM_BATCH))
     db.execute("update league_tournament set marked_outdata_at = %s", (START,))
     db.execute("update league_tournament set marked_outdata_at = %s where id = %s", (START - timedelta(days=1), newest_id_oldest_mark))
     app = make_app(dataclasses.replace(settings, tick_scores_budget_seconds=20), CLOCK=TickingClock(START, 5))
     summary = run_scores_tick(Dependencies.from_app(app))
-    assert summary["league_tournaments_updated"] < 3, "the budget does not reach every row"
+    assert summary["league_tournaments_updated"] < len(lt_statuses(db)), "the budget does not reach every row"
     assert lt_statuses(db)[newest_id_oldest_mark] == "up-to-date", "waiting a day: served first, whatever its id"
 
 
