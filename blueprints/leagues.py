@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, request
+from flask import Blueprint, Response, current_app, jsonify, request
 
 from blueprints.errors import error_response
 from blueprints.params import LeaguePath, StandingsQuery
@@ -17,6 +17,15 @@ def not_found(exc: leagues.NotFound):
     return error_response(404, str(exc))
 
 
+def _revalidated(body: dict) -> Response:
+    """A page load revalidates cheaply: a strong ETag of exactly what the body shows (statuses,
+    update times, standings), `no-cache` so the browser always asks, 304 when nothing changed."""
+    response = jsonify(body)
+    response.add_etag()
+    response.headers["Cache-Control"] = "no-cache"
+    return response.make_conditional(request)
+
+
 def _league_id(raw: int) -> int:
     """Any integer routes here; one outside what an id can be is a 400, never a 500."""
     return LeaguePath().load({"league_id": raw})["league_id"]
@@ -25,7 +34,7 @@ def _league_id(raw: int) -> int:
 @bp.get("/<int(signed=True):league_id>")
 def get_league(league_id: int):
     league_id = _league_id(league_id)
-    return LeagueSchema().dump(leagues.get_league(current_app.extensions["db_pool"], league_id=league_id))
+    return _revalidated(LeagueSchema().dump(leagues.get_league(current_app.extensions["db_pool"], league_id=league_id)))
 
 
 @bp.get("/<int(signed=True):league_id>/standings")
@@ -34,4 +43,4 @@ def get_standings(league_id: int):
     query = StandingsQuery().load(request.args.to_dict(flat=True))
     standings = leagues.get_standings(current_app.extensions["db_pool"], league_id=league_id,
                                       tournament_id=query.get("tournament_id"), limit=query["limit"], offset=query["offset"])
-    return StandingsSchema().dump(standings)
+    return _revalidated(StandingsSchema().dump(standings))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from commands import imports, maintenance, runs, status, ticks
+from commands import imports, maintenance, runs, scores, status, ticks
 
 
 def init_app(app: Flask) -> None:
@@ -13,3 +13,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(runs.runs_command)
     app.cli.add_command(imports.import_tournament_command)
     app.cli.add_command(status.status_command)
+    app.cli.add_command(scores.scores_group)

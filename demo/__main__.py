@@ -178,6 +178,8 @@ def main() -> None:
                 say()
                 say("10. is the pipeline healthy? (GET /internal/status, or flask --app app status)")
                 say("    " + render_status(api.get("/internal/status")).replace("\n", "\n    "))
+                say()
+                say(f"11. flask --app app scores verify: {flask(env, 'scores', 'verify')}")
         finally:
             if gunicorn is not None:
                 gunicorn.terminate()

@@ -18,4 +18,5 @@ def test_the_demo_runs_end_to_end(queue_url):
     assert '"matches_ended": 8' in out and "1-1 pens 5-4" in out
     assert "Whole league (up-to-date)" in out
     assert "10. is the pipeline healthy?" in out and "    healthy\n" in out
+    assert "scores verify: 0 stored rows differ from the reference" in out
     assert "everything it started is stopped" in out

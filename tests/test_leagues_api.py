@@ -123,3 +123,16 @@ def test_a_league_shows_syncing_while_a_tick_holds_it_and_up_to_date_after(app, 
     body = client.get(url).get_json()
     assert body["participants_scores_status"] == "up-to-date"
     assert body["participants_scores_updated_at"] == START.isoformat()
+
+
+@pytest.mark.parametrize("path", ["", "/standings"])
+def test_league_pages_revalidate_with_a_strong_etag(client, db, league, path):
+    url = f"/api/leagues/{league['league']['id']}{path}"
+    first = client.get(url)
+    etag = first.headers["ETag"]
+    assert first.status_code == 200 and not etag.startswith("W/") and first.headers["Cache-Control"] == "no-cache"
+    again = client.get(url, headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.get_data() == b"" and again.headers["ETag"] == etag
+    db.execute("update league_tournament set participants_scores_status = 'outdata' where id = %s", (league["liga_row"]["id"],))
+    changed = client.get(url, headers={"If-None-Match": etag})
+    assert changed.status_code == 200 and changed.headers["ETag"] != etag

@@ -1,0 +1,56 @@
+"""Guards over the incremental standings (SPEC §7.7): `verify` compares what is stored with
+the from-scratch reference; `rebuild` recomputes the prediction tallies from scratch after a
+manual repair and marks what changed `outdata`, so the next scores tick recalculates it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from repositories import standings_reference as reference
+from repositories import standings_maintenance as maintenance_repo
+from services.dependencies import Dependencies
+
+
+def _differences(stored: list[dict], expected: list[dict], where: dict[str, Any]) -> list[dict[str, Any]]:
+    by_user = {row["user_id"]: row for row in stored}
+    wanted = {row["user_id"]: row for row in expected}
+    return [{**where, "user_id": user_id, "stored": by_user.get(user_id), "expected": wanted.get(user_id)}
+            for user_id in sorted(by_user.keys() | wanted.keys()) if by_user.get(user_id) != wanted.get(user_id)]
+
+
+def verify(deps: Dependencies, *, league_id: int | None = None) -> list[dict[str, Any]]:
+    """Every stored row that differs from the reference: of each up-to-date league tournament,
+    and of the whole-league standings of each league whose tournaments are all up to date."""
+    differences: list[dict[str, Any]] = []
+    with deps.pool.connection() as conn, conn.transaction():
+        conn.execute("set transaction isolation level repeatable read")  # one snapshot for stored and expected
+        rows = maintenance_repo.league_tournaments(conn, league_id=league_id)
+        for row in rows:
+            if row["status"] == "up-to-date":
+                differences += _differences(
+                    reference.stored_league_tournament(conn, league_tournament_id=row["id"]),
+                    reference.league_tournament(conn, league_tournament_id=row["id"]),
+                    {"league_id": row["league_id"], "league_tournament_id": row["id"]})
+        for league in sorted({row["league_id"] for row in rows}):
+            if all(row["status"] == "up-to-date" for row in rows if row["league_id"] == league):
+                differences += _differences(reference.stored_league(conn, league_id=league),
+                                            reference.league(conn, league_id=league),
+                                            {"league_id": league, "league_tournament_id": None})
+    return differences
+
+
+def rebuild(deps: Dependencies, *, tournament_id: int | None = None) -> dict[str, int]:
+    """Tallies from scratch, one transaction per tournament; the league tournaments of every
+    tournament whose tallies changed are marked `outdata`."""
+    summary = {"tournaments": 0, "tallies_changed": 0, "league_tournaments_marked_outdata": 0}
+    with deps.pool.connection() as conn:
+        tournaments = maintenance_repo.tournament_ids(conn, tournament_id=tournament_id)
+        for tournament in tournaments:
+            with conn.transaction():
+                changed = maintenance_repo.rebuild_tallies(conn, tournament_id=tournament)
+                if changed:
+                    summary["league_tournaments_marked_outdata"] += maintenance_repo.mark_tournament_outdata(
+                        conn, tournament_id=tournament)
+            summary["tournaments"] += 1
+            summary["tallies_changed"] += changed
+    return summary
