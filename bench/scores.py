@@ -1,130 +1,254 @@
-"""Scores recalculation at the scale target (issue: 10,000 users, 380 matches).
+"""Standings at the scale target (SPEC §7.7): every prediction scored once.
 
-(a) one league tournament of 10,000 participants, 380 ended matches, 3.8 million predictions;
-(b) 1,000 league tournaments of 10 participants each, following the same 380 matches;
-(c) baseline, same run: the same work as a straightforward per-participant Python loop.
-Both (a) and (b) go through the real scores tick (claim, set-based SQL, conditional finish).
+Seed: 10,000 users who each predicted every match of three tournaments of 380 ended matches
+(11.4 M predictions), plus a round of 10 open matches they also predicted. Leagues:
+"Everyone" (10,000 participants, one tournament), 1,000 leagues of 10, and "Twenty"
+(10,000 participants following 20 tournaments) for the pages.
+
+Floor, same run: the bare GROUP BY that scores one tournament's 3.8 M predictions, reading
+each once. Pages: wrk against gunicorn as configured, `/readyz` (one round trip) measured in
+the same run as their floor.
 """
 
 from __future__ import annotations
 
+import itertools
+import os
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
 import time
 from datetime import datetime, timezone
+from pathlib import Path
 
 import psycopg
+import requests
 from psycopg.rows import dict_row
 
 from bench.common import bench_database
 from config import Settings
 from database.pool import open_pool
+from provider.base import ProviderEvent
+from repositories import matches as matches_repo
+from repositories import scores as scores_repo
 from services.dependencies import Dependencies
 from services.scores_tick import run_scores_tick
 
-USERS = 10_000
-MATCHES = 380
-SMALL_LEAGUES = 1_000
+ROOT = Path(__file__).resolve().parent.parent
+USERS, MATCHES, TOURNAMENTS, SMALL_LEAGUES, FOLLOWED = 10_000, 380, 3, 1_000, 20
+OPEN_ROUND = 10  # (c): a round of 10 matches, each predicted by every user
+NOW = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
 
 SEED = [
-    "insert into tournament (name, sofascore_unique_tournament_id, sofascore_season_id) values ('Liga', 1, 1)",
+    "set session_replication_role = replica",  # bulk load without row-by-row triggers; tallies built after
+    f"""insert into tournament (name, sofascore_unique_tournament_id, sofascore_season_id)
+        select 'Tournament ' || t, t, 2526 from generate_series(1, {FOLLOWED}) t""",
     f"""insert into match (tournament_id, sofascore_event_id, round_number, home_team, away_team, start_time, status,
                            home_score, away_score, home_score_regular, away_score_regular)
-        select 1, i, 1 + (i - 1) / 10, 'H', 'A', now() - interval '1 day', 'ended',
-               i % 4, (i / 4) % 3, i % 4, (i / 4) % 3
-          from generate_series(1, {MATCHES}) i""",
-    f"insert into app_user (name) select 'user ' || i from generate_series(1, {USERS}) i",
-    f"""insert into prediction (user_id, match_id, home_score, away_score)
-        select u, m, (u + m) % 4, (u * m) % 3 from generate_series(1, {USERS}) u, generate_series(1, {MATCHES}) m""",
-    "insert into league (name) values ('Everyone')",
-    f"insert into league_participant (league_id, user_id) select 1, u from generate_series(1, {USERS}) u",
+        select t, t * 1000 + i, 1 + (i - 1) / 10, 'H', 'A', '2026-01-01', 'ended',
+               (i + t) % 4, (i / 4) % 3, (i + t) % 4, (i / 4) % 3
+          from generate_series(1, {TOURNAMENTS}) t, generate_series(1, {MATCHES}) i""",
+    f"""insert into match (tournament_id, sofascore_event_id, round_number, home_team, away_team, start_time)
+        select 1, 900000 + i, 39, 'H', 'A', '2026-02-28' from generate_series(1, {OPEN_ROUND}) i""",
+    f"insert into app_user (name) select 'user ' || lpad(i::text, 5, '0') from generate_series(1, {USERS}) i",
+    """insert into prediction (user_id, match_id, home_score, away_score)
+       select u.id, m.id, (u.id + m.id) % 4, (u.id * m.id) % 3 from app_user u, match m""",
+    "insert into league (name) values ('Everyone'), ('Twenty')",
     f"insert into league (name) select 'Small ' || i from generate_series(1, {SMALL_LEAGUES}) i",
+    "insert into league_participant (league_id, user_id) select l.id, u.id from league l, app_user u where l.name in ('Everyone', 'Twenty')",
     f"""insert into league_participant (league_id, user_id)
-        select 2 + (u - 1) / 10, u from generate_series(1, {SMALL_LEAGUES * 10}) u""",
+        select l.id, u.id from league l join app_user u on (u.id - 1) / 10 = l.id - 3 where l.name like 'Small %%'""",
+    """insert into league_tournament (league_id, tournament_id, participants_scores_status)
+       select l.id, 1, 'outdata' from league l where l.name <> 'Twenty'
+       union all select l.id, t.id, 'outdata' from league l, tournament t where l.name = 'Twenty'""",
+    "set session_replication_role = origin",
+    "select rebuild_tournament_tallies(id) from tournament",
     "analyze",
 ]
 
-BASELINE_PREDICTIONS = """
-select p.home_score, p.away_score, m.home_score_regular as home, m.away_score_regular as away
-  from prediction p join match m on m.id = p.match_id
- where p.user_id = %(user_id)s and m.tournament_id = %(tournament_id)s and m.status = 'ended'
-"""
-BASELINE_UPSERT = """
-insert into participant_score (league_tournament_id, user_id, points, exact_count, goal_difference_count, outcome_count, rank)
-values (%s, %s, %s, %s, %s, %s, %s)
-on conflict (league_tournament_id, user_id) do update
-   set points = excluded.points, exact_count = excluded.exact_count, goal_difference_count = excluded.goal_difference_count,
-       outcome_count = excluded.outcome_count, rank = excluded.rank
+FLOOR = """
+select p.user_id,
+       count(*) filter (where tier = 3) as exact_count,
+       count(*) filter (where tier = 2) as goal_difference_count,
+       count(*) filter (where tier = 1) as outcome_count
+  from (select p.user_id, prediction_tier(p.home_score, p.away_score, m.home_score_regular, m.away_score_regular) as tier
+          from match m join prediction p on p.match_id = m.id
+         where m.tournament_id = 1 and m.status = 'ended') as p
+ group by p.user_id
 """
 
-
-def _sign(value: int) -> int:
-    return (value > 0) - (value < 0)
+TARGETS = {"a": 0.2, "b": 1.0, "c": 0.5, "d": 0.1}
 
 
-def baseline_recalculate(conn: psycopg.Connection, league_tournament_id: int, league_id: int) -> int:
-    """The straightforward version: one query per participant, scoring and ranking in Python."""
-    participants = [r["user_id"] for r in conn.execute(
-        "select user_id from league_participant where league_id = %s", (league_id,))]
-    totals = []
-    for user_id in participants:
-        exact = difference = outcome = 0
-        for p in conn.execute(BASELINE_PREDICTIONS, {"user_id": user_id, "tournament_id": 1}):
-            if p["home_score"] == p["home"] and p["away_score"] == p["away"]:
-                exact += 1
-            elif p["home"] != p["away"] and p["home_score"] - p["away_score"] == p["home"] - p["away"]:
-                difference += 1
-            elif _sign(p["home_score"] - p["away_score"]) == _sign(p["home"] - p["away"]):
-                outcome += 1
-        totals.append([user_id, exact * 4 + difference * 3 + outcome * 2, exact, difference, outcome])
-    totals.sort(key=lambda t: (-t[1], -t[2]))
-    rows, rank = [], 0
-    for position, total in enumerate(totals, start=1):
-        if position == 1 or (total[1], total[2]) != (totals[position - 2][1], totals[position - 2][2]):
-            rank = position
-        rows.append((league_tournament_id, *total, rank))
-    with conn.cursor() as cursor, conn.transaction():
-        cursor.executemany(BASELINE_UPSERT, [(r[0], r[1], r[2], r[3], r[4], r[5], r[6]) for r in rows])
-    return len(rows)
+def _median_s(action, repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
 
 
-def _timed(action) -> tuple[float, object]:
-    started = time.perf_counter()
-    result = action()
-    return time.perf_counter() - started, result
+def _round_events(home: int) -> list[ProviderEvent]:
+    return [ProviderEvent(event_id=900000 + i, start_time=NOW, status="ended", home_score=home, away_score=1,
+                          home_score_regular=home, away_score_regular=1) for i in range(1, OPEN_ROUND + 1)]
+
+
+def _write_round(conn: psycopg.Connection, events: list[ProviderEvent]) -> None:
+    """The matches tick's round write: results (tallies and marks by trigger), checks, the count."""
+    with conn.transaction():
+        matches_repo.apply_events(conn, events=events, now=NOW, settle_minutes=180)
+        matches_repo.mark_checked(conn, match_ids=[], now=NOW)
+        matches_repo.marked_outdata_in_transaction(conn)
 
 
 def run() -> dict:
-    with bench_database() as url:
-        with psycopg.connect(url, autocommit=True, row_factory=dict_row) as conn:
-            seed_seconds, _ = _timed(lambda: [conn.execute(s) for s in SEED])
-            pool = open_pool(url, max_size=4, timeout=30)
-            deps = Dependencies(pool=pool, settings=Settings(database_url=url), clock=lambda: datetime.now(timezone.utc),
-                                sleep=time.sleep, http_session_factory=lambda: None)
+    with bench_database() as url, psycopg.connect(url, autocommit=True, row_factory=dict_row) as conn:
+        started = time.perf_counter()
+        for statement in SEED:
+            conn.execute(statement)
+        seeded_s = time.perf_counter() - started
+        predictions = conn.execute("select count(*) as n from prediction").fetchone()["n"]
+        pool = open_pool(url, max_size=4, timeout=30)
+        deps = Dependencies(pool=pool, settings=Settings(tick_scores_budget_seconds=3600), clock=lambda: NOW,
+                            sleep=lambda _: None, http_session_factory=lambda: None)
+        try:
+            while run_scores_tick(deps)["league_tournaments_claimed"]:
+                pass
+            floor = _median_s(lambda: conn.execute(FLOOR).fetchall(), 3)
+            everyone = conn.execute("select lt.id from league_tournament lt join league l on l.id = lt.league_id "
+                                    "where l.name = 'Everyone'").fetchone()["id"]
+            plan_a = "\n".join(r["QUERY PLAN"] for r in conn.execute("explain (costs off) " + scores_repo.RECALCULATE,
+                                                                        {"ids": [everyone]}))
+            points = itertools.cycle([5, 4])
 
-            conn.execute("insert into league_tournament (league_id, tournament_id) values (1, 1)")
-            a_seconds, a = _timed(lambda: run_scores_tick(deps, max_leagues=1))
-            a_baseline, _ = _timed(lambda: baseline_recalculate(conn, 1, 1))
+            def everyone_changes() -> dict:
+                conn.execute("update league set points_exact = %s where name = 'Everyone'", (next(points),))
+                return run_scores_tick(deps, max_leagues=1)
 
-            conn.execute(f"insert into league_tournament (league_id, tournament_id) select l, 1 from generate_series(2, {SMALL_LEAGUES + 1}) l")
-            b_seconds, b = _timed(lambda: run_scores_tick(deps, max_leagues=5000))
-            small = conn.execute("select id, league_id from league_tournament where league_id > 1 order by id").fetchall()
-            b_baseline, _ = _timed(lambda: [baseline_recalculate(conn, r["id"], r["league_id"]) for r in small])
+            a = _median_s(everyone_changes, 3)
+
+            def small_leagues_change() -> dict:
+                conn.execute("update league set points_exact = %s where name like 'Small %%'", (next(points),))
+                return run_scores_tick(deps)
+
+            b = _median_s(small_leagues_change, 3)
+            small_summary = small_leagues_change()
+            c_times, d_times = [], []
+            for home in (2, 3, 2):
+                conn.execute("update match set status = 'open', home_score = null, away_score = null, "
+                             "home_score_regular = null, away_score_regular = null where sofascore_event_id > 900000")
+                c_times.append(_median_s(lambda: _write_round(conn, _round_events(home)), 1))
+                corrected = [ProviderEvent(event_id=900001, start_time=NOW, status="ended", home_score=home + 1,
+                                           away_score=1, home_score_regular=home + 1, away_score_regular=1)]
+                d_times.append(_median_s(lambda: _write_round(conn, corrected), 1))
+            while run_scores_tick(deps)["league_tournaments_claimed"]:
+                pass
+            twenty = conn.execute("select id from league where name = 'Twenty'").fetchone()["id"]
+            page_plan = "\n".join(r["QUERY PLAN"] for r in conn.execute(
+                "explain (analyze, costs off, timing off) select ls.rank, ls.user_id, u.name, ls.points from league_standing ls "
+                "join app_user u on u.id = ls.user_id where ls.league_id = %(league_id)s and ls.position > %(offset)s "
+                "order by ls.position limit 50", {"league_id": twenty, "offset": 9000}))
+            pages = _page_rates(url, twenty)
+        finally:
             pool.close()
-    return {
-        "seed_s": round(seed_seconds, 1),
-        "a_s": round(a_seconds, 2), "a_updated": a["league_tournaments_updated"], "a_participants": a["participants_scored"],
-        "a_baseline_s": round(a_baseline, 2), "a_ratio": round(a_baseline / a_seconds, 1),
-        "b_s": round(b_seconds, 2), "b_updated": b["league_tournaments_updated"], "b_participants": b["participants_scored"],
-        "b_baseline_s": round(b_baseline, 2), "b_ratio": round(b_baseline / b_seconds, 1),
-        "budget_s": Settings().tick_scores_budget_seconds,
-    }
+    cases = {"a": a, "b": b, "c": statistics.median(c_times), "d": statistics.median(d_times)}
+    return {"predictions": predictions, "seeded_s": round(seeded_s, 1), "floor_s": floor, "cases": cases,
+            "small_tick": small_summary, "plan_a": plan_a, "page_plan": page_plan, "pages": pages}
 
 
-def report(r: dict) -> str:
-    return (
-        f"scores tick ({USERS:,} users x {MATCHES} ended matches = {USERS * MATCHES:,} predictions; seeded in {r['seed_s']} s)\n"
-        f"  (a) 1 league tournament, {r['a_participants']:,} participants: tick {r['a_s']} s; "
-        f"per-participant loop {r['a_baseline_s']} s; ratio {r['a_ratio']}x\n"
-        f"  (b) {r['b_updated']:,} league tournaments x 10 participants: tick {r['b_s']} s; "
-        f"per-participant loop {r['b_baseline_s']} s; ratio {r['b_ratio']}x\n"
-        f"  budget per tick: {r['budget_s']:.0f} s"
-    )
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wrk(base: str, path_lua: str, headers: dict[str, str] | None = None) -> dict:
+    """One endpoint under 8 connections: a discarded 2 s warm-up, then 8 s measured."""
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(path_lua)
+    command = ["wrk", "-t2", "-c8", "--latency", "-s", script.name]
+    for name, value in (headers or {}).items():
+        command += ["-H", f"{name}: {value}"]
+    subprocess.run(command + ["-d2s", base], capture_output=True, check=True)
+    out = subprocess.run(command + ["-d8s", base], capture_output=True, text=True, check=True).stdout
+    os.unlink(script.name)
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", out)
+    scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}[p99.group(2)]
+    statuses = "non-2xx" if "Non-2xx or 3xx responses" in out else "2xx/3xx"
+    return {"rate": rate, "p99_ms": round(float(p99.group(1)) * scale, 2), "responses": statuses}
+
+
+def _page_rates(url: str, league_id: int) -> dict:
+    if shutil.which("wrk") is None:
+        return {"skipped": "wrk is not installed (apt-get install wrk)"}
+    port = _free_port()
+    env = {**os.environ, "DATABASE_URL": url, "GUNICORN_BIND": f"127.0.0.1:{port}", "INTERNAL_API_TOKEN": "bench"}
+    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "app:create_app()"],
+                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                if requests.get(f"{base}/readyz", timeout=1).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        tournament = requests.get(f"{base}/api/leagues/{league_id}").json()["tournaments"][0]["tournament_id"]
+        etag = requests.get(f"{base}/api/leagues/{league_id}").headers["ETag"]
+
+        def fixed(path: str) -> str:
+            return f'request = function() return wrk.format("GET", "{path}") end'
+
+        def any_offset(path: str) -> str:
+            return (f'request = function() return wrk.format("GET", "{path}&offset=" .. math.random(0, {USERS - 50})) end')
+
+        return {
+            "readyz": _wrk(base, fixed("/readyz")),
+            "league_page": _wrk(base, any_offset(f"/api/leagues/{league_id}/standings?limit=50")),
+            "tournament_page": _wrk(base, any_offset(f"/api/leagues/{league_id}/standings?tournament_id={tournament}&limit=50")),
+            "league": _wrk(base, fixed(f"/api/leagues/{league_id}")),
+            "league_304": _wrk(base, fixed(f"/api/leagues/{league_id}"), {"If-None-Match": etag}),
+        }
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def report(result: dict) -> str:
+    floor = result["floor_s"]
+    labels = {"a": "(a) recalculation, 1 league tournament x 10,000 participants",
+              "b": "(b) 1,000 league tournaments x 10 participants, one tick",
+              "c": "(c) matches tick writing a round of 10 ended matches x 10,000 predictions",
+              "d": "(d) a corrected result of one such match"}
+    lines = [f"standings: {result['predictions']:,} predictions (seeded in {result['seeded_s']} s)",
+             f"  floor: bare GROUP BY over one tournament's 3.8 M predictions: {floor * 1000:.0f} ms (median of 3)",
+             f"  {'case':<78} {'time':>9} {'ratio':>7} {'target':>7}"]
+    for key, label in labels.items():
+        seconds = result["cases"][key]
+        ratio = seconds / floor
+        lines.append(f"  {label:<78} {seconds * 1000:>6.0f} ms {ratio:>6.3f}x {'<= ' + str(TARGETS[key]) + 'x':>7}"
+                     f" {'met' if ratio <= TARGETS[key] else 'MISSED'}")
+    pages = result["pages"]
+    if "skipped" in pages:
+        lines.append(f"  pages: {pages['skipped']}")
+    else:
+        ready = pages["readyz"]["rate"]
+        lines.append(f"  pages (wrk, 8 connections, gunicorn as configured): /readyz {ready:,.0f} req/s, "
+                     f"p99 {pages['readyz']['p99_ms']} ms")
+        for key, label, target in (("league_page", "whole-league page, any offset", 0.5),
+                                   ("tournament_page", "per-tournament page, any offset", 0.6),
+                                   ("league", "GET /api/leagues/<id>", 0.9),
+                                   ("league_304", "GET /api/leagues/<id> with If-None-Match (304)", 0.9)):
+            figures = pages[key]
+            share = figures["rate"] / ready
+            lines.append(f"    {label:<48} {figures['rate']:>8,.0f} req/s = {share:>5.0%} of /readyz "
+                         f"(target >= {target:.0%}), p99 {figures['p99_ms']} ms, {figures['responses']}")
+    lines.append("  plan of (a), the recalculation:\n    " + result["plan_a"].replace("\n", "\n    "))
+    lines.append("  plan of the whole-league page at offset 9,000:\n    " + result["page_plan"].replace("\n", "\n    "))
+    return "\n".join(lines)

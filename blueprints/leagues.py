@@ -6,7 +6,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 
 from blueprints.errors import error_response
 from blueprints.params import LeaguePath, StandingsQuery
-from blueprints.schemas import LeagueSchema, StandingsSchema
+from blueprints.schemas import LeagueSchema
 from services import leagues
 
 bp = Blueprint("leagues", __name__, url_prefix="/api/leagues")
@@ -43,4 +43,4 @@ def get_standings(league_id: int):
     query = StandingsQuery().load(request.args.to_dict(flat=True))
     standings = leagues.get_standings(current_app.extensions["db_pool"], league_id=league_id,
                                       tournament_id=query.get("tournament_id"), limit=query["limit"], offset=query["offset"])
-    return _revalidated(StandingsSchema().dump(standings))
+    return _revalidated(standings)  # already StandingsSchema's shape: rows come from SQL as they are shown

@@ -28,7 +28,9 @@ TOURNAMENT_STANDINGS = """
 select ps.rank, ps.user_id, u.name, ps.points, ps.exact_count, ps.goal_difference_count, ps.outcome_count
   from participant_score ps
   join app_user u on u.id = ps.user_id
- where ps.league_tournament_id = %(league_tournament_id)s and ps.position > %(offset)s
+ where ps.league_tournament_id = (select id from league_tournament
+                                   where league_id = %(league_id)s and tournament_id = %(tournament_id)s)
+   and ps.position > %(offset)s
  order by ps.position
  limit %(limit)s
 """
@@ -52,16 +54,27 @@ def league_with_tournaments(conn: psycopg.Connection, *, league_id: int) -> list
     return conn.execute(LEAGUE_WITH_TOURNAMENTS, {"league_id": league_id}).fetchall()
 
 
-def league_tournament_header(conn: psycopg.Connection, *, league_id: int, tournament_id: int) -> dict | None:
-    return conn.execute(LEAGUE_TOURNAMENT_HEADER, {"league_id": league_id, "tournament_id": tournament_id}).fetchone()
+def tournament_page(conn: psycopg.Connection, *, league_id: int, tournament_id: int, limit: int,
+                    offset: int) -> tuple[dict | None, list[dict]]:
+    """The league tournament's header (None if the league does not follow it) and one page,
+    sent together in one round trip."""
+    params = {"league_id": league_id, "tournament_id": tournament_id, "limit": limit, "offset": offset}
+    with conn.pipeline():
+        header = conn.execute(LEAGUE_TOURNAMENT_HEADER, params)
+        page = conn.execute(TOURNAMENT_STANDINGS, params)
+    return header.fetchone(), page.fetchall()
 
 
-def tournament_standings(conn: psycopg.Connection, *, league_tournament_id: int, limit: int, offset: int) -> list[dict]:
-    params = {"league_tournament_id": league_tournament_id, "limit": limit, "offset": offset}
-    return conn.execute(TOURNAMENT_STANDINGS, params).fetchall()
+def league_page(conn: psycopg.Connection, *, league_id: int, limit: int, offset: int) -> tuple[list[dict], list[dict], int]:
+    """The league with its tournaments, one page of its whole standings and their total, sent
+    together in one round trip."""
+    params = {"league_id": league_id, "limit": limit, "offset": offset}
+    with conn.pipeline():
+        league = conn.execute(LEAGUE_WITH_TOURNAMENTS, params)
+        page = conn.execute(LEAGUE_STANDINGS, params)
+        total = conn.execute(LEAGUE_STANDINGS_TOTAL, params)
+    return league.fetchall(), page.fetchall(), total.fetchone()["total"]
 
 
-def league_standings(conn: psycopg.Connection, *, league_id: int, limit: int, offset: int) -> tuple[list[dict], int]:
-    """A page of the summed standings and the number of ranked participants."""
-    rows = conn.execute(LEAGUE_STANDINGS, {"league_id": league_id, "limit": limit, "offset": offset}).fetchall()
-    return rows, conn.execute(LEAGUE_STANDINGS_TOTAL, {"league_id": league_id}).fetchone()["total"]
+def league_with_tournaments(conn: psycopg.Connection, *, league_id: int) -> list[dict]:
+    return conn.execute(LEAGUE_WITH_TOURNAMENTS, {"league_id": league_id}).fetchall()

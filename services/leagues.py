@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-import psycopg
 from psycopg_pool import ConnectionPool
 
 from repositories import leagues as leagues_repo
@@ -33,11 +32,10 @@ def oldest_update(stamps: list[datetime | None]) -> datetime | None:
 
 def get_league(pool: ConnectionPool, *, league_id: int) -> dict[str, Any]:
     with pool.connection() as conn:
-        return _league(conn, league_id)
+        return _league(league_id, leagues_repo.league_with_tournaments(conn, league_id=league_id))
 
 
-def _league(conn: psycopg.Connection, league_id: int) -> dict[str, Any]:
-    rows = leagues_repo.league_with_tournaments(conn, league_id=league_id)
+def _league(league_id: int, rows: list[dict]) -> dict[str, Any]:
     if not rows:
         raise NotFound(f"league {league_id} not found")
     tournaments = [
@@ -56,18 +54,18 @@ def _league(conn: psycopg.Connection, league_id: int) -> dict[str, Any]:
 
 
 def get_standings(pool: ConnectionPool, *, league_id: int, tournament_id: int | None, limit: int, offset: int) -> dict[str, Any]:
-    """Standings of one league tournament, or of the whole league when `tournament_id` is None."""
+    """One page of the standings of one league tournament, or of the whole league when
+    `tournament_id` is None; its rows are already in the API's shape (StandingSchema)."""
     with pool.connection() as conn:
         if tournament_id is None:
-            league = _league(conn, league_id)
-            rows, total = leagues_repo.league_standings(conn, league_id=league_id, limit=limit, offset=offset)
-            status = league["participants_scores_status"]
+            league_rows, rows, total = leagues_repo.league_page(conn, league_id=league_id, limit=limit, offset=offset)
+            status = _league(league_id, league_rows)["participants_scores_status"]
         else:
-            header = leagues_repo.league_tournament_header(conn, league_id=league_id, tournament_id=tournament_id)
+            header, rows = leagues_repo.tournament_page(conn, league_id=league_id, tournament_id=tournament_id,
+                                                        limit=limit, offset=offset)
             if header is None:
-                _league(conn, league_id)  # an unknown league says so
+                _league(league_id, leagues_repo.league_with_tournaments(conn, league_id=league_id))  # an unknown league says so
                 raise NotFound(f"league {league_id} does not follow tournament {tournament_id}")
-            rows = leagues_repo.tournament_standings(conn, league_tournament_id=header["id"], limit=limit, offset=offset)
             status, total = header["participants_scores_status"], header["total"]
     return {"league_id": league_id, "tournament_id": tournament_id, "participants_scores_status": status,
             "total": total, "standings": rows}
