@@ -60,8 +60,8 @@ SEED = [
     "insert into league (name) values ('Everyone'), ('Twenty')",
     f"insert into league (name) select 'Small ' || i from generate_series(1, {SMALL_LEAGUES}) i",
     "insert into league_participant (league_id, user_id) select l.id, u.id from league l, app_user u where l.name in ('Everyone', 'Twenty')",
-    f"""insert into league_participant (league_id, user_id)
-        select l.id, u.id from league l join app_user u on (u.id - 1) / 10 = l.id - 3 where l.name like 'Small %%'""",
+    """insert into league_participant (league_id, user_id)
+       select l.id, u.id from league l join app_user u on (u.id - 1) / 10 = l.id - 3 where l.name like 'Small %%'""",
     """insert into league_tournament (league_id, tournament_id, participants_scores_status)
        select l.id, 1, 'outdata' from league l where l.name <> 'Twenty'
        union all select l.id, t.id, 'outdata' from league l, tournament t where l.name = 'Twenty'""",

@@ -33,7 +33,9 @@ def connection_lost(exc: BaseException) -> bool:
 
 def open_pool(conninfo: str, *, max_size: int, timeout: float) -> ConnectionPool:
     """Open a pool whose connections are checked on checkout, so a restarted database heals."""
-    options = f"-c lock_timeout={DEFAULT_LOCK_TIMEOUT_MS} -c statement_timeout={DEFAULT_STATEMENT_TIMEOUT_MS}"
+    # UTC sessions: timestamps the database writes into JSON read like Python's isoformat().
+    options = (f"-c lock_timeout={DEFAULT_LOCK_TIMEOUT_MS} -c statement_timeout={DEFAULT_STATEMENT_TIMEOUT_MS} "
+               "-c timezone=UTC")
     return ConnectionPool(
         conninfo,
         min_size=1,

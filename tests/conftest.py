@@ -17,7 +17,7 @@ from psycopg.rows import dict_row
 from app import create_app
 from config import Settings
 from database.migrations import apply_migrations
-from tests.support import FakeClock, RecordingSleep
+from tests.support import FakeClock, RecordingSleep, ended, insert, predict, seed_league, seed_match, seed_tournament
 
 TRUNCATE_ALL = """
 select string_agg(format('%I.%I', schemaname, tablename), ', ') as tables
@@ -131,6 +131,14 @@ def make_httpserver():
 
 
 @pytest.fixture
+def standin(httpserver):
+    """A local server speaking SofaScore's JSON, counting every request (tests/sofascore.py)."""
+    from tests.sofascore import StandIn
+
+    return StandIn(httpserver)
+
+
+@pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()
 
@@ -218,3 +226,41 @@ def sentry_events(make_app, settings):
     yield captured
     sentry_sdk.get_client().close()
     sentry_sdk.init()
+
+
+@pytest.fixture
+def world(db):
+    """Office follows Liga (regular time) and Cup (after extra time); Custom follows Liga with its own points."""
+    liga = seed_tournament(db, utid=1, sid=1, name="Liga")
+    cup = seed_tournament(db, utid=2, sid=1, name="Cup", scoring_result="after_extra_time")
+    m1 = ended(db, liga, 1, (2, 1))
+    m2 = ended(db, liga, 2, (1, 1))
+    m3 = ended(db, liga, 3, (0, 2))
+    m4 = seed_match(db, liga, 4, status="canceled")
+    m5 = seed_match(db, liga, 5)
+    c1 = ended(db, cup, 11, (2, 1), regular=(1, 1))              # after extra time
+    c2 = ended(db, cup, 12, (3, 3), regular=(2, 2), penalties=(4, 2))  # after penalties
+    users = {name: insert(db, "app_user", name=name) for name in ("Ana", "Ben", "Cid", "Dee", "Eve", "Zed")}
+    office, (office_liga, office_cup) = seed_league(db, "Office", [liga, cup], up_to_date=False)
+    custom, (custom_liga,) = seed_league(db, "Custom", [liga], up_to_date=False,
+                                         points_exact=10, points_goal_difference=5, points_outcome=1)
+    for name in ("Ana", "Ben", "Cid", "Dee", "Eve"):
+        insert(db, "league_participant", league_id=office["id"], user_id=users[name]["id"])
+    for name in ("Ana", "Ben"):
+        insert(db, "league_participant", league_id=custom["id"], user_id=users[name]["id"])
+    ana, ben, cid, dee, zed = (users[n] for n in ("Ana", "Ben", "Cid", "Dee", "Zed"))
+    # Ana: exact, draw-as-another-draw (outcome), goal difference, canceled, open.
+    for match, score in ((m1, (2, 1)), (m2, (0, 0)), (m3, (1, 3)), (m4, (1, 0)), (m5, (2, 0)), (c1, (2, 1)), (c2, (3, 3))):
+        predict(db, ana, match, *score)
+    # Ben: goal difference, exact, wrong; cup: 1-1 is wrong after extra time, 2-2 a draw as another draw.
+    for match, score in ((m1, (3, 2)), (m2, (1, 1)), (m3, (2, 0)), (c1, (1, 1)), (c2, (2, 2))):
+        predict(db, ben, match, *score)
+    # Cid: goal difference, outcome (draw), outcome (away win, wrong difference); cup: goal difference.
+    for match, score in ((m1, (1, 0)), (m2, (2, 2)), (m3, (0, 1)), (c1, (3, 2))):
+        predict(db, cid, match, *score)
+    # Dee: goal difference and exact: the same points and exact count as Ben.
+    for match, score in ((m1, (5, 4)), (m3, (0, 2))):
+        predict(db, dee, match, *score)
+    predict(db, zed, m1, 2, 1)  # predicted, never joined
+    return dict(users=users, office=office, custom=custom, office_liga=office_liga, office_cup=office_cup,
+                custom_liga=custom_liga, liga=liga, cup=cup, m1=m1)

@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 import threading
+import time
 
 import psycopg
+from psycopg.rows import dict_row
 
 AUTH = {"Authorization": "Bearer test-token"}
 START = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
@@ -116,3 +118,34 @@ def assert_standings_match_reference(conn: psycopg.Connection) -> None:
         if all(r["status"] == "up-to-date" for r in rows if r["league_id"] == league_id):
             assert reference.stored_league(conn, league_id=league_id) == reference.league(conn, league_id=league_id), \
                 f"league {league_id}"
+
+
+def ended(db, tournament, event_id, final, regular=None, penalties=None):
+    regular = regular or final
+    values = dict(status="ended", home_score=final[0], away_score=final[1],
+                  home_score_regular=regular[0], away_score_regular=regular[1])
+    if penalties:
+        values.update(home_penalties=penalties[0], away_penalties=penalties[1])
+    return seed_match(db, tournament, event_id, **values)
+
+
+def predict(db, user, match, home, away):
+    insert(db, "prediction", user_id=user["id"], match_id=match["id"], home_score=home, away_score=away)
+
+
+def hold_score_writes(database_url):
+    """A second connection that blocks every participant_score write until it commits."""
+    conn = psycopg.connect(database_url, row_factory=dict_row)
+    conn.execute("lock table participant_score in share row exclusive mode")
+    return conn
+
+
+def wait_until_blocked(db, deadline_seconds=20):
+    """Wait until a backend waits on a lock (the tick reached its write)."""
+    deadline = time.monotonic() + deadline_seconds
+    while time.monotonic() < deadline:
+        waiting = db.execute("select count(*) as n from pg_stat_activity where wait_event_type = 'Lock'").fetchone()["n"]
+        if waiting:
+            return
+        db.execute("select pg_sleep(0.02)")
+    raise AssertionError("the tick never reached its write")

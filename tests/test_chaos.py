@@ -20,9 +20,8 @@ from repositories.scores import SMALL_LEAGUE_PARTICIPANTS
 from services.dependencies import Dependencies
 from services.matches_tick import ROUND_JOB, run_matches_tick
 from services.scores_tick import run_scores_tick
-from tests.sofascore import StandIn, event, final_score, round_path
-from tests.support import assert_standings_match_reference, lt_statuses, seed_league, seed_match, seed_tournament
-from tests.test_scores_tick import wait_until_blocked
+from tests.sofascore import event, final_score, round_path
+from tests.support import wait_until_blocked, assert_standings_match_reference, lt_statuses, seed_league, seed_match, seed_tournament
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -42,9 +41,8 @@ def wait_for_backends_to_end(db, application_name: str, deadline_seconds: float 
 
 
 @pytest.mark.timeout(90)
-def test_a_matches_tick_killed_mid_round_strands_only_that_round(make_app, settings, database_url, db, httpserver, clock,
+def test_a_matches_tick_killed_mid_round_strands_only_that_round(make_app, settings, database_url, db, standin, clock,
                                                                  queue_url):
-    standin = StandIn(httpserver)
     real_now = datetime.now(timezone.utc).replace(microsecond=0)
     kickoff = real_now - timedelta(hours=3)
     tournament = seed_tournament(db)

@@ -7,25 +7,27 @@ from itertools import product
 import pytest
 
 from services.dependencies import Dependencies
-from services.leagues import league_status, oldest_update
 from services.scores_tick import run_scores_tick
-from tests.support import START, insert, seed_league, seed_match, seed_tournament
-from tests.test_scores_tick import hold_score_writes, wait_until_blocked
+from tests.support import hold_score_writes, wait_until_blocked, START, insert, seed_league, seed_match, seed_tournament
 
 STATUSES = ("outdata", "syncing", "up-to-date")
 
 
 @pytest.mark.parametrize("combination", [c for n in range(0, 4) for c in product(STATUSES, repeat=n)])
-def test_every_status_combination_aggregates_by_the_rule(combination):
+def test_every_status_combination_aggregates_by_the_rule(db, combination):
     expected = "outdata" if "outdata" in combination else "syncing" if "syncing" in combination else "up-to-date"
-    assert league_status(list(combination)) == expected
+    assert db.execute("select league_status(%s::text[]) as s", (list(combination),)).fetchone()["s"] == expected
 
 
-def test_the_oldest_update_is_null_when_any_is_null():
+def test_the_oldest_update_is_null_when_any_is_null(db):
     a, b = START, START + timedelta(hours=1)
-    assert oldest_update([b, a]) == a
-    assert oldest_update([a, None]) is None
-    assert oldest_update([]) is None
+
+    def oldest(stamps):
+        return db.execute("select oldest_update(%s::timestamptz[]) as o", (stamps,)).fetchone()["o"]
+
+    assert oldest([b, a]) == a
+    assert oldest([a, None]) is None
+    assert oldest([]) is None
 
 
 @pytest.fixture

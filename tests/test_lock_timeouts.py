@@ -14,9 +14,8 @@ from psycopg.rows import dict_row
 from app import utc_now
 from services.dependencies import Dependencies
 from services.scores_tick import run_scores_tick
-from tests.sofascore import StandIn, event, final_score, round_path
-from tests.support import AUTH, KICKOFF, insert, lt_statuses, match_row, seed_league, seed_match, seed_tournament
-from tests.test_scores_tick import wait_until_blocked
+from tests.sofascore import event, final_score, round_path
+from tests.support import wait_until_blocked, AUTH, KICKOFF, insert, lt_statuses, match_row, seed_league, seed_match, seed_tournament
 
 BUDGET = 8.0
 MARGIN = 2.0
@@ -116,8 +115,7 @@ def test_a_lost_connection_ends_the_tick_and_hands_back_the_row_in_flight(make_a
 
 
 @pytest.mark.timeout(30)
-def test_a_match_row_held_by_another_session_fails_its_round_only(make_app, settings, db, httpserver, database_url):
-    standin = StandIn(httpserver)
+def test_a_match_row_held_by_another_session_fails_its_round_only(make_app, settings, db, standin, database_url):
     app = make_app(dataclasses.replace(settings, sofascore_base_url=standin.base_url, tick_matches_budget_seconds=BUDGET, provider_timeout_seconds=2,
                                        provider_max_rps=100), CLOCK=utc_now, SLEEP=time.sleep)
     tournament = seed_tournament(db)

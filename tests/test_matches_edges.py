@@ -9,13 +9,8 @@ import requests
 
 from services.dependencies import Dependencies
 from services.matches_tick import EXPIRY_MARGIN_SECONDS, ROUND_JOB
-from tests.sofascore import StandIn, error_response, event, final_score, json_response, round_path
+from tests.sofascore import error_response, event, final_score, json_response, round_path
 from tests.support import AUTH, KICKOFF, START, match_row, seed_match, seed_tournament, takeover_route
-
-
-@pytest.fixture
-def standin(httpserver):
-    return StandIn(httpserver)
 
 
 @pytest.fixture

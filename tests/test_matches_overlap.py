@@ -2,27 +2,15 @@
 whose claim was taken over writes nothing."""
 
 import dataclasses
-import os
-import subprocess
-import sys
 import threading
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
-
-import pytest
-from werkzeug import Response
 
 from services.dependencies import Dependencies
 from services.matches_tick import EXPIRY_MARGIN_SECONDS, run_matches_tick
-from tests.sofascore import StandIn, event, final_score, json_response, round_path
+from tests.sofascore import event, final_score, json_response, round_path
 from tests.support import KICKOFF, lt_statuses, seed_league, seed_match, seed_tournament, takeover_route
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture
-def standin(httpserver):
-    return StandIn(httpserver)
 
 
 def test_five_ticks_at_once_fetch_each_of_20_rounds_exactly_once(make_app, settings, db, standin, queue_url):

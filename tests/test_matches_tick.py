@@ -5,15 +5,10 @@ from datetime import timedelta
 
 import pytest
 
-from tests.sofascore import StandIn, error_response, event, final_score, json_response, round_path
+from tests.sofascore import error_response, event, final_score, round_path
 from tests.support import AUTH, KICKOFF, START, lt_statuses, match_row, seed_league, seed_match, seed_tournament
 
 ROUND_1 = round_path(17, 100, 1)
-
-
-@pytest.fixture
-def standin(httpserver):
-    return StandIn(httpserver)
 
 
 @pytest.fixture

@@ -13,13 +13,8 @@ import redis
 
 from config import ConfigError, Settings
 from services.dependencies import Dependencies
-from tests.sofascore import StandIn, error_response, event, final_score, json_response, round_path
+from tests.sofascore import error_response, event, final_score, json_response, round_path
 from tests.support import AUTH, KICKOFF, match_row, seed_match, seed_tournament
-
-
-@pytest.fixture
-def standin(httpserver):
-    return StandIn(httpserver)
 
 
 def free_port() -> int:

@@ -5,15 +5,10 @@ from datetime import timedelta
 
 import pytest
 
-from tests.sofascore import StandIn, error_response, event, final_score, round_path
+from tests.sofascore import error_response, event, final_score, round_path
 from tests.support import AUTH, KICKOFF, START, insert, seed_match, seed_tournament
 
 CRON = {**AUTH, "X-Tick-Trigger": "cron"}
-
-
-@pytest.fixture
-def standin(httpserver):
-    return StandIn(httpserver)
 
 
 @pytest.fixture

@@ -2,68 +2,14 @@
 
 import dataclasses
 import threading
-import time
 from datetime import timedelta
 
-import psycopg
 import pytest
-from psycopg.rows import dict_row
 
 from repositories import scores as scores_repo
 from services.dependencies import Dependencies
 from services.scores_tick import run_scores_tick
-from tests.support import AUTH, START, insert, lt_statuses, seed_league, seed_match, seed_tournament
-
-
-def ended(db, tournament, event_id, final, regular=None, penalties=None):
-    regular = regular or final
-    values = dict(status="ended", home_score=final[0], away_score=final[1],
-                  home_score_regular=regular[0], away_score_regular=regular[1])
-    if penalties:
-        values.update(home_penalties=penalties[0], away_penalties=penalties[1])
-    return seed_match(db, tournament, event_id, **values)
-
-
-def predict(db, user, match, home, away):
-    insert(db, "prediction", user_id=user["id"], match_id=match["id"], home_score=home, away_score=away)
-
-
-@pytest.fixture
-def world(db):
-    """Office follows Liga (regular time) and Cup (after extra time); Custom follows Liga with its own points."""
-    liga = seed_tournament(db, utid=1, sid=1, name="Liga")
-    cup = seed_tournament(db, utid=2, sid=1, name="Cup", scoring_result="after_extra_time")
-    m1 = ended(db, liga, 1, (2, 1))
-    m2 = ended(db, liga, 2, (1, 1))
-    m3 = ended(db, liga, 3, (0, 2))
-    m4 = seed_match(db, liga, 4, status="canceled")
-    m5 = seed_match(db, liga, 5)
-    c1 = ended(db, cup, 11, (2, 1), regular=(1, 1))              # after extra time
-    c2 = ended(db, cup, 12, (3, 3), regular=(2, 2), penalties=(4, 2))  # after penalties
-    users = {name: insert(db, "app_user", name=name) for name in ("Ana", "Ben", "Cid", "Dee", "Eve", "Zed")}
-    office, (office_liga, office_cup) = seed_league(db, "Office", [liga, cup], up_to_date=False)
-    custom, (custom_liga,) = seed_league(db, "Custom", [liga], up_to_date=False,
-                                         points_exact=10, points_goal_difference=5, points_outcome=1)
-    for name in ("Ana", "Ben", "Cid", "Dee", "Eve"):
-        insert(db, "league_participant", league_id=office["id"], user_id=users[name]["id"])
-    for name in ("Ana", "Ben"):
-        insert(db, "league_participant", league_id=custom["id"], user_id=users[name]["id"])
-    ana, ben, cid, dee, zed = (users[n] for n in ("Ana", "Ben", "Cid", "Dee", "Zed"))
-    # Ana: exact, draw-as-another-draw (outcome), goal difference, canceled, open.
-    for match, score in ((m1, (2, 1)), (m2, (0, 0)), (m3, (1, 3)), (m4, (1, 0)), (m5, (2, 0)), (c1, (2, 1)), (c2, (3, 3))):
-        predict(db, ana, match, *score)
-    # Ben: goal difference, exact, wrong; cup: 1-1 is wrong after extra time, 2-2 a draw as another draw.
-    for match, score in ((m1, (3, 2)), (m2, (1, 1)), (m3, (2, 0)), (c1, (1, 1)), (c2, (2, 2))):
-        predict(db, ben, match, *score)
-    # Cid: goal difference, outcome (draw), outcome (away win, wrong difference); cup: goal difference.
-    for match, score in ((m1, (1, 0)), (m2, (2, 2)), (m3, (0, 1)), (c1, (3, 2))):
-        predict(db, cid, match, *score)
-    # Dee: goal difference and exact: the same points and exact count as Ben.
-    for match, score in ((m1, (5, 4)), (m3, (0, 2))):
-        predict(db, dee, match, *score)
-    predict(db, zed, m1, 2, 1)  # predicted, never joined
-    return dict(users=users, office=office, custom=custom, office_liga=office_liga, office_cup=office_cup,
-                custom_liga=custom_liga, liga=liga, cup=cup, m1=m1)
+from tests.support import AUTH, START, hold_score_writes, lt_statuses, wait_until_blocked
 
 
 @pytest.fixture
@@ -132,24 +78,6 @@ def test_a_participant_who_leaves_loses_their_row(deps, db, world):
     db.execute("delete from league_participant where league_id = %s and user_id = %s", (world["custom"]["id"], world["users"]["Ben"]["id"]))
     run_scores_tick(deps)
     assert table(db, world["custom_liga"]) == [("Ana", 16, 1, 1, 1, 1)]
-
-
-def hold_score_writes(database_url):
-    """A second connection that blocks every participant_score write until it commits."""
-    conn = psycopg.connect(database_url, row_factory=dict_row)
-    conn.execute("lock table participant_score in share row exclusive mode")
-    return conn
-
-
-def wait_until_blocked(db, deadline_seconds=20):
-    """Wait until a backend waits on a lock (the tick reached its write)."""
-    deadline = time.monotonic() + deadline_seconds
-    while time.monotonic() < deadline:
-        waiting = db.execute("select count(*) as n from pg_stat_activity where wait_event_type = 'Lock'").fetchone()["n"]
-        if waiting:
-            return
-        db.execute("select pg_sleep(0.02)")
-    raise AssertionError("the tick never reached its write")
 
 
 def test_a_match_ending_during_the_calculation_leaves_the_league_outdata(deps, db, world, database_url):

@@ -5,10 +5,9 @@ import json
 from services.dependencies import Dependencies
 from services.scores_tick import run_scores_tick
 from tests.support import lt_statuses
-from tests.test_scores_tick import world  # noqa: F401  (the hand-worked world, a fixture)
 
 
-def test_verify_passes_after_ticks_and_lists_a_row_altered_by_hand(app, runner, db, world):  # noqa: F811
+def test_verify_passes_after_ticks_and_lists_a_row_altered_by_hand(app, runner, db, world):
     run_scores_tick(Dependencies.from_app(app))
     clean = runner.invoke(args=["scores", "verify"])
     assert clean.exit_code == 0 and "0 stored rows differ from the reference" in clean.output
@@ -27,7 +26,7 @@ def test_verify_passes_after_ticks_and_lists_a_row_altered_by_hand(app, runner, 
     assert only_custom.exit_code == 1 and "1 stored row differ" in only_custom.output
 
 
-def test_rebuild_repairs_tallies_and_marks_what_it_changed(app, runner, db, world):  # noqa: F811
+def test_rebuild_repairs_tallies_and_marks_what_it_changed(app, runner, db, world):
     deps = Dependencies.from_app(app)
     run_scores_tick(deps)
     db.execute("update prediction_tally set exact_count = exact_count + 5 where tournament_id = %s and user_id = %s",

@@ -6,8 +6,6 @@ participants joining, moving and leaving — through the real write paths (the m
 own write statement, the app's and operators' SQL) and the real scores tick, and after every
 scores tick compares every up-to-date standings table with the reference."""
 
-from datetime import timedelta
-
 import pytest
 from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
 

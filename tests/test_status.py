@@ -7,13 +7,8 @@ from datetime import timedelta
 
 import pytest
 
-from tests.sofascore import StandIn, error_response, event, final_score, round_path
+from tests.sofascore import error_response, event, final_score, round_path
 from tests.support import AUTH, KICKOFF, START, insert, seed_league, seed_match, seed_tournament
-
-
-@pytest.fixture
-def standin(httpserver):
-    return StandIn(httpserver)
 
 
 @pytest.fixture
