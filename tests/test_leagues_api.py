@@ -138,3 +138,20 @@ def test_league_pages_revalidate_with_a_strong_etag(client, db, league, path):
     db.execute("update league_tournament set participants_scores_status = 'outdata' where id = %s", (league["liga_row"]["id"],))
     changed = client.get(url, headers={"If-None-Match": etag})
     assert changed.status_code == 200 and changed.headers["ETag"] != etag
+
+
+def test_the_bodies_the_database_builds_match_their_documented_schemas(app, client, db, league):
+    from blueprints.schemas import LeagueSchema, StandingsSchema
+
+    user = insert(db, "app_user", name="Ana")
+    insert(db, "league_participant", league_id=league["league"]["id"], user_id=user["id"])
+    seed_match(db, league["liga"], 1, status="ended", home_score=1, away_score=0, home_score_regular=1, away_score_regular=0)
+    run_scores_tick(Dependencies.from_app(app))
+    base = f"/api/leagues/{league['league']['id']}"
+    body = client.get(base).get_json()
+    assert LeagueSchema().validate(body) == {} and list(body) == list(LeagueSchema().fields)
+    for path in ("/standings", f"/standings?tournament_id={league['liga']['id']}"):
+        page = client.get(base + path).get_json()
+        assert StandingsSchema().validate(page) == {} and list(page) == list(StandingsSchema().fields)
+        assert page["standings"] and list(page["standings"][0]) == ["rank", "user_id", "name", "points", "exact_count",
+                                                                     "goal_difference_count", "outcome_count"]
