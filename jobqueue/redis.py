@@ -161,6 +161,19 @@ def _reachable(method: Callable) -> Callable:
     return wrapper
 
 
+def _job(raw: dict[bytes, bytes]) -> Job | None:
+    if not raw:
+        return None
+    row = {key.decode(): value.decode() for key, value in raw.items()}
+    return Job(
+        id=row["id"], name=row["name"], singleton_key=row["singleton_key"], data=json.loads(row["data"]),
+        state=row["state"], retry_count=int(row["retry_count"]), retry_limit=int(row["retry_limit"]),
+        start_after=datetime.fromtimestamp(float(row["start_after"]), tz=timezone.utc),
+        last_error=row.get("last_error"), claim_id=row.get("claim_id") or None,
+        fence=int(row["fence"]) if row.get("fence") else None,
+    )
+
+
 def _timestamp(moment: datetime) -> float:
     return moment.timestamp()
 
@@ -267,50 +280,43 @@ class RedisQueue:
 
     @_reachable
     def get(self, job_id):
-        raw = self.redis.hgetall(f"{self.prefix}:job:{job_id}")
-        if not raw:
-            return None
-        row = {key.decode(): value.decode() for key, value in raw.items()}
-        return Job(
-            id=row["id"], name=row["name"], singleton_key=row["singleton_key"], data=json.loads(row["data"]),
-            state=row["state"], retry_count=int(row["retry_count"]), retry_limit=int(row["retry_limit"]),
-            start_after=datetime.fromtimestamp(float(row["start_after"]), tz=timezone.utc),
-            last_error=row.get("last_error"), claim_id=row.get("claim_id") or None,
-            fence=int(row["fence"]) if row.get("fence") else None,
-        )
+        return _job(self.redis.hgetall(f"{self.prefix}:job:{job_id}"))
 
     @_reachable
     def ping(self):
         self.redis.ping()
 
-    def _finished_since(self, name: str, since: datetime) -> list[Job]:
-        ids = self.redis.zrangebyscore(self._keys(name)["finished"], _timestamp(since), "+inf")
-        return [job for job in (self.get(_text(job_id)) for job_id in ids) if job is not None]
+    def _read(self, job_ids: list) -> list[tuple[Job, float | None]]:
+        """Jobs with their completion time, in one round trip (operators' reads)."""
+        pipeline = self.redis.pipeline(transaction=False)
+        for job_id in job_ids:
+            pipeline.hgetall(f"{self.prefix}:job:{_text(job_id)}")
+        return [(_job(raw), float(raw[b"completed_at"]) if b"completed_at" in raw else None)
+                for raw in pipeline.execute() if raw]
+
+    def _finished_since(self, name: str, since: datetime) -> list[tuple[Job, float | None]]:
+        return self._read(self.redis.zrangebyscore(self._keys(name)["finished"], _timestamp(since), "+inf"))
 
     @_reachable
     def failures(self, name, *, since, limit):
-        k = self._keys(name)
-        latest: dict[str, Job] = {}
-        for job in self._finished_since(name, since):  # oldest first: the last one per key wins
+        latest: dict[str, tuple[Job, float]] = {}
+        for job, failed_at in self._finished_since(name, since):  # oldest first: the last one per key wins
             if job.state == "failed":
-                latest[job.singleton_key] = job
-        failures = []
-        for key, job in latest.items():
-            failed_at = float(self.redis.hget(f"{k['job']}{job.id}", "completed_at"))
-            completed = self.redis.hget(k["completed_by_key"], key)
-            failures.append(Failure(singleton_key=key, data=job.data, attempts=job.retry_count, last_error=job.last_error,
-                                    failed_at=datetime.fromtimestamp(failed_at, tz=timezone.utc),
-                                    fixed_since=completed is not None and float(completed) > failed_at))
+                latest[job.singleton_key] = (job, failed_at)
+        completed = dict(zip(latest, self.redis.hmget(self._keys(name)["completed_by_key"], list(latest)))) if latest else {}
+        failures = [Failure(singleton_key=key, data=job.data, attempts=job.retry_count, last_error=job.last_error,
+                            failed_at=datetime.fromtimestamp(failed_at, tz=timezone.utc),
+                            fixed_since=completed[key] is not None and float(completed[key]) > failed_at)
+                    for key, (job, failed_at) in latest.items()]
         return sorted(failures, key=lambda f: f.failed_at, reverse=True)[:limit]
 
     @_reachable
     def counts(self, name, *, since):
         k = self._keys(name)
-        states = [job.state for job in self._finished_since(name, since)]
-        states += [_text(self.redis.hget(f"{k['job']}{_text(job_id)}", "state")) for job_id in self.redis.zrange(k["waiting"], 0, -1)]
+        jobs = self._finished_since(name, since) + self._read(self.redis.zrange(k["waiting"], 0, -1))
         counts: dict[str, int] = {}
-        for state in states:
-            counts[state] = counts.get(state, 0) + 1
+        for job, _ in jobs:
+            counts[job.state] = counts.get(job.state, 0) + 1
         active = self.redis.zcard(k["active"])
         return {**counts, "active": active} if active else counts
 

@@ -27,7 +27,7 @@ update league_tournament lt
    set participants_scores_status = 'syncing', sync_claimed_at = %(now)s, sync_run_id = %(run_id)s
   from candidates
  where lt.id = candidates.id
-returning lt.id, lt.league_id, lt.tournament_id, lt.marked_outdata_at,
+returning lt.id, lt.league_id, lt.tournament_id,
           (select count(*) from league_participant lp where lp.league_id = lt.league_id)::int as participants
 """
 
@@ -95,8 +95,7 @@ removed as (
     returning 1
 )
 select target.league_tournament_id,
-       (select count(*) from placed where placed.league_tournament_id = target.league_tournament_id)::int as participants,
-       (select count(*) from upserted) + (select count(*) from removed) as written
+       (select count(*) from placed where placed.league_tournament_id = target.league_tournament_id)::int as participants
   from target
 """
 
@@ -192,8 +191,7 @@ def claim(conn: psycopg.Connection, *, run_id: int, limit: int, now: datetime, l
     again waits for the next tick)."""
     params = _claim_params(limit=limit, now=now, lease_minutes=lease_minutes, handled=handled, small_only=small_only)
     rows = conn.execute(CLAIM, {**params, "run_id": run_id})
-    ordered = sorted(rows, key=lambda r: (r["marked_outdata_at"] is not None, r["marked_outdata_at"] or now, r["id"]))
-    return [Claimed(r["id"], r["league_id"], r["tournament_id"], r["participants"]) for r in ordered]
+    return [Claimed(r["id"], r["league_id"], r["tournament_id"], r["participants"]) for r in rows]
 
 
 def preview_claimable(conn: psycopg.Connection, *, limit: int, now: datetime, lease_minutes: int) -> list[dict]:

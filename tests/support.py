@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+import socket
 import threading
 import time
 
@@ -149,3 +150,10 @@ def wait_until_blocked(db, deadline_seconds=20):
             return
         db.execute("select pg_sleep(0.02)")
     raise AssertionError("the tick never reached its write")
+
+
+def free_port() -> int:
+    """A TCP port on loopback nobody listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

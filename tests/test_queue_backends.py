@@ -4,7 +4,6 @@ the dependency that is down, and switching backends with jobs still waiting in t
 import dataclasses
 import os
 import shutil
-import socket
 import subprocess
 import time
 
@@ -14,13 +13,7 @@ import redis
 from config import ConfigError, Settings
 from services.dependencies import Dependencies
 from tests.sofascore import error_response, event, final_score, json_response, round_path
-from tests.support import AUTH, KICKOFF, match_row, seed_match, seed_tournament
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.support import AUTH, KICKOFF, free_port, match_row, seed_match, seed_tournament
 
 
 class RedisServer:
