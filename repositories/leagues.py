@@ -1,19 +1,21 @@
-"""Named queries of the public league API. Each body is built by the database in one call of
-a function of sql/008 (planned once per session), which reads a few rows through indexes
-whatever the league's size or the page's offset: the service only passes the text on
-(LeagueSchema, StandingsSchema)."""
+"""Named queries of the public league API. Each body is JSON text the database holds or builds
+in one statement: the league's page is stored (sql/009), a standings page is built by a
+function of sql/008 (planned once per session) from a few rows read through indexes whatever
+the league's size or the page's offset. The service only passes the text on (LeagueSchema,
+StandingsSchema)."""
 
 from __future__ import annotations
 
 import psycopg
 
-LEAGUE = "select league_body(%(league_id)s) as body"
+LEAGUE = "select body from league_page where league_id = %(league_id)s"
 TOURNAMENT_STANDINGS = "select tournament_standings_body(%(league_id)s, %(tournament_id)s, %(limit)s, %(offset)s) as body"
 LEAGUE_STANDINGS = "select league_standings_body(%(league_id)s, %(limit)s, %(offset)s) as body"
 
 
 def _body(conn: psycopg.Connection, query: str, params: dict) -> str | None:
-    return conn.execute(query, params).fetchone()["body"]
+    row = conn.execute(query, params).fetchone()
+    return row["body"] if row else None
 
 
 def league(conn: psycopg.Connection, *, league_id: int) -> str | None:

@@ -12,6 +12,22 @@ select id, league_id, participants_scores_status as status from league_tournamen
 
 TOURNAMENT_IDS = "select id from tournament where %(tournament_id)s::bigint is null or id = %(tournament_id)s order by id"
 
+# Stored league pages that differ from a render from scratch (sql/009).
+DIFFERING_LEAGUE_PAGES = """
+select rendered.league_id, page.body as stored, rendered.body as expected
+  from render_league_pages(array(select id from league where %(league_id)s::bigint is null or id = %(league_id)s)) as rendered
+  left join league_page page on page.league_id = rendered.league_id
+ where page.body is distinct from rendered.body
+ order by rendered.league_id
+"""
+
+REFRESH_LEAGUE_PAGES = """
+select refresh_league_pages(array(
+    select id from league
+     where %(tournament_id)s::bigint is null
+        or id in (select league_id from league_tournament where tournament_id = %(tournament_id)s))) as changed
+"""
+
 REBUILD_TALLIES = "select rebuild_tournament_tallies(%(tournament_id)s) as changed"
 
 MARK_TOURNAMENT_OUTDATA = """
@@ -35,3 +51,12 @@ def rebuild_tallies(conn: psycopg.Connection, *, tournament_id: int) -> int:
 def mark_tournament_outdata(conn: psycopg.Connection, *, tournament_id: int) -> int:
     """League tournaments of this tournament that changed to outdata."""
     return conn.execute(MARK_TOURNAMENT_OUTDATA, {"tournament_id": tournament_id}).fetchone()["marked"]
+
+
+def differing_league_pages(conn: psycopg.Connection, *, league_id: int | None) -> list[dict]:
+    return conn.execute(DIFFERING_LEAGUE_PAGES, {"league_id": league_id}).fetchall()
+
+
+def refresh_league_pages(conn: psycopg.Connection, *, tournament_id: int | None) -> int:
+    """Re-render the pages of the leagues following this tournament (or of every league); how many changed."""
+    return conn.execute(REFRESH_LEAGUE_PAGES, {"tournament_id": tournament_id}).fetchone()["changed"]

@@ -1,6 +1,7 @@
 """Guards over the incremental standings (SPEC §7.7): `verify` compares what is stored with
 the from-scratch reference; `rebuild` recomputes the prediction tallies from scratch after a
-manual repair and marks what changed `outdata`, so the next scores tick recalculates it."""
+manual repair and marks what changed `outdata`, so the next scores tick recalculates it, and
+re-renders the stored league pages."""
 
 from __future__ import annotations
 
@@ -20,7 +21,8 @@ def _differences(stored: list[dict], expected: list[dict], where: dict[str, Any]
 
 def verify(deps: Dependencies, *, league_id: int | None = None) -> list[dict[str, Any]]:
     """Every stored row that differs from the reference: of each up-to-date league tournament,
-    and of the whole-league standings of each league whose tournaments are all up to date."""
+    of the whole-league standings of each league whose tournaments are all up to date, and
+    each league's stored page."""
     differences: list[dict[str, Any]] = []
     with deps.pool.connection() as conn, conn.transaction():
         conn.execute("set transaction isolation level repeatable read")  # one snapshot for stored and expected
@@ -36,12 +38,16 @@ def verify(deps: Dependencies, *, league_id: int | None = None) -> list[dict[str
                 differences += _differences(reference.stored_league(conn, league_id=league),
                                             reference.league(conn, league_id=league),
                                             {"league_id": league, "league_tournament_id": None})
+        differences += [{"league_id": page["league_id"], "league_page": True, "stored": page["stored"],
+                         "expected": page["expected"]}
+                        for page in maintenance_repo.differing_league_pages(conn, league_id=league_id)]
     return differences
 
 
 def rebuild(deps: Dependencies, *, tournament_id: int | None = None) -> dict[str, int]:
     """Tallies from scratch, one transaction per tournament; the league tournaments of every
-    tournament whose tallies changed are marked `outdata`."""
+    tournament whose tallies changed are marked `outdata`. Then the pages of the leagues
+    concerned are rendered again, putting right a page that a change by hand left behind."""
     summary = {"tournaments": 0, "tallies_changed": 0, "league_tournaments_marked_outdata": 0}
     with deps.pool.connection() as conn:
         tournaments = maintenance_repo.tournament_ids(conn, tournament_id=tournament_id)
@@ -53,4 +59,5 @@ def rebuild(deps: Dependencies, *, tournament_id: int | None = None) -> dict[str
                         conn, tournament_id=tournament)
             summary["tournaments"] += 1
             summary["tallies_changed"] += changed
+        summary["league_pages_refreshed"] = maintenance_repo.refresh_league_pages(conn, tournament_id=tournament_id)
     return summary

@@ -107,8 +107,12 @@ def takeover_route(clock: FakeClock, deps, *, first, then, expiry_seconds: float
 
 def assert_standings_match_reference(conn: psycopg.Connection) -> None:
     """SPEC §7.7: every up-to-date league tournament's stored rows, and the stored whole-league
-    standings of every league whose tournaments are all up to date, equal the reference."""
+    standings of every league whose tournaments are all up to date, equal the reference; every
+    league's stored page equals its render from scratch, whatever its statuses."""
+    from repositories import standings_maintenance
     from repositories import standings_reference as reference
+
+    assert standings_maintenance.differing_league_pages(conn, league_id=None) == []
 
     rows = conn.execute("select id, league_id, participants_scores_status as status from league_tournament").fetchall()
     for row in rows:
@@ -141,12 +145,12 @@ def hold_score_writes(database_url):
     return conn
 
 
-def wait_until_blocked(db, deadline_seconds=20):
-    """Wait until a backend waits on a lock (the tick reached its write)."""
+def wait_until_blocked(db, deadline_seconds=20, backends=1):
+    """Wait until this many backends wait on a lock (the tick reached its write)."""
     deadline = time.monotonic() + deadline_seconds
     while time.monotonic() < deadline:
         waiting = db.execute("select count(*) as n from pg_stat_activity where wait_event_type = 'Lock'").fetchone()["n"]
-        if waiting:
+        if waiting >= backends:
             return
         db.execute("select pg_sleep(0.02)")
     raise AssertionError("the tick never reached its write")

@@ -37,9 +37,25 @@ def test_rebuild_repairs_tallies_and_marks_what_it_changed(app, runner, db, worl
 
     result = runner.invoke(args=["scores", "rebuild", "--tournament", str(world["liga"]["id"])])
     assert result.exit_code == 0
-    assert json.loads(result.output) == {"tournaments": 1, "tallies_changed": 1, "league_tournaments_marked_outdata": 2}
+    assert json.loads(result.output) == {"tournaments": 1, "tallies_changed": 1, "league_tournaments_marked_outdata": 2,
+                                         "league_pages_refreshed": 0}
     assert {lt_statuses(db)[world[name]["id"]] for name in ("office_liga", "custom_liga")} == {"outdata"}
     assert lt_statuses(db)[world["office_cup"]["id"]] == "up-to-date", "the cup's tallies did not change"
     run_scores_tick(deps)
     assert runner.invoke(args=["scores", "verify"]).exit_code == 0
     assert json.loads(runner.invoke(args=["scores", "rebuild"]).output)["tallies_changed"] == 0
+
+
+def test_verify_lists_a_league_page_altered_by_hand_and_rebuild_renders_it_again(app, runner, db, world):
+    run_scores_tick(Dependencies.from_app(app))
+    office = world["office"]["id"]
+    db.execute("update league_page set body = replace(body, '\"Office\"', '\"Offices\"') where league_id = %s", (office,))
+    altered = runner.invoke(args=["scores", "verify"])
+    assert altered.exit_code == 1 and "1 stored row differ" in altered.output
+    [row] = [json.loads(line) for line in altered.output.splitlines() if line.startswith("{")]
+    assert (row["league_id"], row["league_page"]) == (office, True)
+    assert json.loads(row["stored"])["name"] == "Offices" and json.loads(row["expected"])["name"] == "Office"
+
+    rebuilt = runner.invoke(args=["scores", "rebuild"])
+    assert json.loads(rebuilt.output)["league_pages_refreshed"] == 1
+    assert runner.invoke(args=["scores", "verify"]).exit_code == 0
