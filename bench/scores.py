@@ -41,10 +41,11 @@ from services.scores_tick import run_scores_tick
 ROOT = Path(__file__).resolve().parent.parent
 USERS, MATCHES, TOURNAMENTS, SMALL_LEAGUES, FOLLOWED = 10_000, 380, 3, 1_000, 20
 OPEN_ROUND = 10  # (c): a round of 10 matches, each predicted by every user
+PAIRS, PAIR_SECONDS = 7, 2  # page rates: alternating 2 s windows of /readyz and the page
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
 
 SEED = [
-    "set session_replication_role = replica",  # bulk load without row-by-row triggers; tallies built after
+    "set session_replication_role = replica",  # bulk load without row-by-row triggers; tallies and pages built after
     f"""insert into tournament (name, sofascore_unique_tournament_id, sofascore_season_id)
         select 'Tournament ' || t, t, 2526 from generate_series(1, {FOLLOWED}) t""",
     f"""insert into match (tournament_id, sofascore_event_id, round_number, home_team, away_team, start_time, status,
@@ -67,6 +68,7 @@ SEED = [
        union all select l.id, t.id, 'outdata' from league l, tournament t where l.name = 'Twenty'""",
     "set session_replication_role = origin",
     "select rebuild_tournament_tallies(id) from tournament",
+    "select refresh_league_pages(array(select id from league))",
     "analyze",
 ]
 
@@ -146,6 +148,15 @@ def run() -> dict:
                 corrected = [ProviderEvent(event_id=900001, start_time=NOW, status="ended", home_score=home + 1,
                                            away_score=1, home_score_regular=home + 1, away_score_regular=1)]
                 d_times.append(_median_s(lambda: _write_round(conn, corrected), 1))
+            following = conn.execute("select array_agg(distinct league_id) as ids from league_tournament "
+                                     "where tournament_id = 1").fetchone()["ids"]
+
+            def render_pages() -> float:
+                """The commit-time render of every page a mark from up to date changes."""
+                conn.execute("update league_page set body = '' where league_id = any(%s)", (following,))
+                return _median_s(lambda: conn.execute("select refresh_league_pages(%s)", (following,)), 1)
+
+            render_s = statistics.median(render_pages() for _ in range(3))
             while run_scores_tick(deps)["league_tournaments_claimed"]:
                 pass
             twenty = conn.execute("select id from league where name = 'Twenty'").fetchone()["id"]
@@ -153,11 +164,13 @@ def run() -> dict:
                 "explain (analyze, costs off, timing off) select ls.rank, ls.user_id, u.name, ls.points from league_standing ls "
                 "join app_user u on u.id = ls.user_id where ls.league_id = %(league_id)s and ls.position > %(offset)s "
                 "order by ls.position limit 50", {"league_id": twenty, "offset": 9000}))
+            conn.execute("vacuum analyze")  # pages measured on a settled database, not beside autovacuum
             pages = _page_rates(url, twenty)
         finally:
             pool.close()
     cases = {"a": a, "b": b, "c": statistics.median(c_times), "d": statistics.median(d_times)}
-    return {"predictions": predictions, "seeded_s": round(seeded_s, 1), "floor_s": floor, "cases": cases,
+    render = {"leagues": len(following), "seconds": render_s}
+    return {"predictions": predictions, "seeded_s": round(seeded_s, 1), "floor_s": floor, "cases": cases, "render": render,
             "small_tick": small_summary, "plan_a": plan_a, "page_plan": page_plan, "pages": pages}
 
 
@@ -167,21 +180,35 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _wrk(base: str, path_lua: str, headers: dict[str, str] | None = None) -> dict:
-    """One endpoint under 8 connections: a discarded 2 s warm-up, then 8 s measured."""
+def _wrk(base: str, path_lua: str, headers: dict[str, str] | None = None, seconds: int = PAIR_SECONDS) -> dict:
+    """One endpoint under 8 connections for this many seconds."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(path_lua)
-    command = ["wrk", "-t2", "-c8", "--latency", "-s", script.name]
+    command = ["wrk", "-t2", "-c8", "--latency", "-s", script.name, f"-d{seconds}s"]
     for name, value in (headers or {}).items():
         command += ["-H", f"{name}: {value}"]
-    subprocess.run(command + ["-d2s", base], capture_output=True, check=True)
-    out = subprocess.run(command + ["-d8s", base], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(command + [base], capture_output=True, text=True, check=True).stdout
     os.unlink(script.name)
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", out)
     scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}[p99.group(2)]
     statuses = "non-2xx" if "Non-2xx or 3xx responses" in out else "2xx/3xx"
     return {"rate": rate, "p99_ms": round(float(p99.group(1)) * scale, 2), "responses": statuses}
+
+
+def _share(base: str, page: tuple[str, dict | None], readyz: str) -> dict:
+    """A page's rate as a share of /readyz's, each the best of PAIRS windows taken in
+    alternation (/readyz, then the page). Neighbours on this shared machine take it in bursts
+    of a few seconds that halve any rate inside them; the best window of each is the rate
+    when undisturbed, as timeit takes the best of its repeats."""
+    _wrk(base, page[0], page[1], seconds=1)  # warm-up, discarded
+    pairs = [(_wrk(base, readyz), _wrk(base, *page)) for _ in range(PAIRS)]
+    best_readyz = max(r["rate"] for r, _ in pairs)
+    best = max(p["rate"] for _, p in pairs)
+    return {"rate": best, "readyz_rate": best_readyz, "share": best / best_readyz,
+            "p99_ms": statistics.median(p["p99_ms"] for _, p in pairs),
+            "readyz_p99_ms": statistics.median(r["p99_ms"] for r, _ in pairs),
+            "responses": "non-2xx" if any(p["responses"] == "non-2xx" for _, p in pairs) else "2xx/3xx"}
 
 
 def _page_rates(url: str, league_id: int) -> dict:
@@ -208,13 +235,14 @@ def _page_rates(url: str, league_id: int) -> dict:
         def any_offset(path: str) -> str:
             return (f'request = function() return wrk.format("GET", "{path}&offset=" .. math.random(0, {USERS - 50})) end')
 
-        return {
-            "readyz": _wrk(base, fixed("/readyz")),
-            "league_page": _wrk(base, any_offset(f"/api/leagues/{league_id}/standings?limit=50")),
-            "tournament_page": _wrk(base, any_offset(f"/api/leagues/{league_id}/standings?tournament_id={tournament}&limit=50")),
-            "league": _wrk(base, fixed(f"/api/leagues/{league_id}")),
-            "league_304": _wrk(base, fixed(f"/api/leagues/{league_id}"), {"If-None-Match": etag}),
+        pages = {
+            "league_page": (any_offset(f"/api/leagues/{league_id}/standings?limit=50"), None),
+            "tournament_page": (any_offset(f"/api/leagues/{league_id}/standings?tournament_id={tournament}&limit=50"), None),
+            "league": (fixed(f"/api/leagues/{league_id}"), None),
+            "league_304": (fixed(f"/api/leagues/{league_id}"), {"If-None-Match": etag}),
         }
+        _wrk(base, fixed("/readyz"), seconds=1)  # warm-up, discarded
+        return {key: _share(base, page, fixed("/readyz")) for key, page in pages.items()}
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -234,21 +262,25 @@ def report(result: dict) -> str:
         ratio = seconds / floor
         lines.append(f"  {label:<78} {seconds * 1000:>6.0f} ms {ratio:>6.3f}x {'<= ' + str(TARGETS[key]) + 'x':>7}"
                      f" {'met' if ratio <= TARGETS[key] else 'MISSED'}")
+    render = result["render"]
+    lines.append(f"  and, when a result marks up-to-date league tournaments outdata, rendering at commit the pages of the "
+                 f"{render['leagues']:,} leagues\n  following its tournament: {render['seconds'] * 1000:.0f} ms = "
+                 f"{render['seconds'] / floor:.3f}x the floor (median of 3; in (c) and (d) the rows are outdata already)")
     pages = result["pages"]
     if "skipped" in pages:
         lines.append(f"  pages: {pages['skipped']}")
     else:
-        ready = pages["readyz"]["rate"]
-        lines.append(f"  pages (wrk, 8 connections, gunicorn as configured): /readyz {ready:,.0f} req/s, "
-                     f"p99 {pages['readyz']['p99_ms']} ms")
+        lines.append(f"  pages (wrk, 8 connections, gunicorn as configured; best of {PAIRS} alternating {PAIR_SECONDS} s "
+                     f"windows of /readyz and of the page; p99 the median of the windows'):")
         for key, label, target in (("league_page", "whole-league page, any offset", 0.5),
                                    ("tournament_page", "per-tournament page, any offset", 0.6),
                                    ("league", "GET /api/leagues/<id>", 0.9),
                                    ("league_304", "GET /api/leagues/<id> with If-None-Match (304)", 0.9)):
             figures = pages[key]
-            share = figures["rate"] / ready
-            lines.append(f"    {label:<48} {figures['rate']:>8,.0f} req/s = {share:>5.0%} of /readyz "
-                         f"(target >= {target:.0%}), p99 {figures['p99_ms']} ms, {figures['responses']}")
+            lines.append(f"    {label:<48} {figures['rate']:>7,.0f} req/s = {figures['share']:>4.0%} of /readyz "
+                         f"({figures['readyz_rate']:,.0f} req/s, p99 {figures['readyz_p99_ms']} ms; target >= {target:.0%}) "
+                         f"{'met' if figures['share'] >= target else 'MISSED'}, p99 {figures['p99_ms']} ms, "
+                         f"{figures['responses']}")
     lines.append("  plan of (a), the recalculation:\n    " + result["plan_a"].replace("\n", "\n    "))
     lines.append("  plan of the whole-league page at offset 9,000:\n    " + result["page_plan"].replace("\n", "\n    "))
     return "\n".join(lines)
