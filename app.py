@@ -2,25 +2,42 @@
 
 from __future__ import annotations
 
-import atexit
 import os
 import time
 from datetime import datetime, timezone
 from typing import Any, Mapping
 
+import sentry_sdk
 from flask import Flask
+from sentry_sdk.integrations.flask import FlaskIntegration
 
 import blueprints
+import bootstrap
 import commands
 from config import Settings, settings_or_exit
-from database.embedded import embedded_database_url
-from database.pool import open_pool
-from jobqueue import redis as redis_queue
-from services import monitoring, structured_log
+from services import structured_log
+
+TEST_DSN = "http://public@sentry.invalid/1"
 
 
 def utc_now() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def init_sentry(settings: Settings, *, transport: Any = None) -> bool:
+    """Sentry on only when SENTRY_DSN is set (or a test supplies a transport); return whether it is on."""
+    dsn = settings.sentry_dsn or (TEST_DSN if transport is not None else None)
+    if dsn is None:
+        return False
+    sentry_sdk.init(
+        dsn=dsn,
+        transport=transport,
+        integrations=[FlaskIntegration()],
+        environment=settings.sentry_environment,
+        release=os.environ.get("RAILWAY_GIT_COMMIT_SHA") or None,
+        traces_sample_rate=0.0,
+    )
+    return True
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -34,15 +51,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.config["SETTINGS"] = settings
 
     structured_log.configure()
-    monitoring.init_sentry(settings, transport=app.config.get("SENTRY_TRANSPORT"))
+    init_sentry(settings, transport=app.config.get("SENTRY_TRANSPORT"))
 
-    database_url = settings.database_url or embedded_database_url()
-    pool = open_pool(database_url, max_size=settings.db_pool_max_size, timeout=settings.db_pool_timeout_seconds)
-    app.extensions["db_pool"] = pool
-    atexit.register(pool.close)
-    if settings.queue_url is not None:
-        app.extensions["queue_redis"] = redis_queue.connect(settings.queue_url)
-
+    bootstrap.init_app(app)
     blueprints.init_app(app)
     commands.init_app(app)
     return app

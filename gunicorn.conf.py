@@ -6,7 +6,15 @@ with a message naming it instead of failing every worker as it boots.
 
 import os
 
+from flask.cli import load_dotenv
+from flask.helpers import get_load_dotenv
+
 from config import settings_or_exit
+
+# `make run` reads .env here as every `flask` command does (variables already set win;
+# FLASK_SKIP_DOTENV=1 turns it off), before the settings are read. Railway has no .env.
+if get_load_dotenv():
+    load_dotenv()
 
 _settings = settings_or_exit(os.environ)
 _longest_tick = max(_settings.tick_matches_budget_seconds, _settings.tick_scores_budget_seconds)

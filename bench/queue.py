@@ -18,7 +18,7 @@ import redis
 
 from bench.common import bench_database
 from database.pool import open_pool
-from jobqueue.base import Queue
+from jobqueue.base import WorkerQueue
 from jobqueue.postgres import PostgresQueue
 from jobqueue.redis import RedisQueue
 
@@ -32,12 +32,12 @@ def _clock() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def _send_all(queue: Queue) -> None:
+def _send_all(queue: WorkerQueue) -> None:
     for key in KEYS:
         queue.send(NAME, {"key": key}, singleton_key=key, retry_limit=3, expire_in=300)
 
 
-def sequential(queue: Queue) -> float:
+def sequential(queue: WorkerQueue) -> float:
     """Seconds to send, claim and complete every job, one at a time."""
     started = time.perf_counter()
     _send_all(queue)
@@ -46,7 +46,7 @@ def sequential(queue: Queue) -> float:
     return time.perf_counter() - started
 
 
-def concurrent(queue: Queue) -> tuple[float, Counter]:
+def concurrent(queue: WorkerQueue) -> tuple[float, Counter]:
     """Seconds for CLAIMERS threads to drain the queue; how often each job was completed."""
     _send_all(queue)
     completed: Counter = Counter()

@@ -23,6 +23,7 @@ import sys
 import tempfile
 import time
 from datetime import datetime, timezone
+from functools import partial
 from pathlib import Path
 
 import psycopg
@@ -35,7 +36,6 @@ from database.pool import open_pool
 from provider.base import ProviderEvent
 from repositories import matches as matches_repo
 from repositories import scores as scores_repo
-from services.dependencies import Dependencies
 from services.scores_tick import run_scores_tick
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -116,10 +116,10 @@ def run() -> dict:
         seeded_s = time.perf_counter() - started
         predictions = conn.execute("select count(*) as n from prediction").fetchone()["n"]
         pool = open_pool(url, max_size=4, timeout=30)
-        deps = Dependencies(pool=pool, settings=Settings(tick_scores_budget_seconds=3600), clock=lambda: NOW,
-                            sleep=lambda _: None, http_session_factory=lambda: None)
+        scores_tick = partial(run_scores_tick, pool=pool, clock=lambda: NOW,
+                              settings=Settings(tick_scores_budget_seconds=3600))
         try:
-            while run_scores_tick(deps)["league_tournaments_claimed"]:
+            while scores_tick()["league_tournaments_claimed"]:
                 pass
             floor = _median_s(lambda: conn.execute(FLOOR).fetchall(), 3)
             everyone = conn.execute("select lt.id from league_tournament lt join league l on l.id = lt.league_id "
@@ -130,13 +130,13 @@ def run() -> dict:
 
             def everyone_changes() -> dict:
                 conn.execute("update league set points_exact = %s where name = 'Everyone'", (next(points),))
-                return run_scores_tick(deps, max_leagues=1)
+                return scores_tick(max_leagues=1)
 
             a = _median_s(everyone_changes, 3)
 
             def small_leagues_change() -> dict:
                 conn.execute("update league set points_exact = %s where name like 'Small %%'", (next(points),))
-                return run_scores_tick(deps)
+                return scores_tick()
 
             b = _median_s(small_leagues_change, 3)
             small_summary = small_leagues_change()
@@ -157,7 +157,7 @@ def run() -> dict:
                 return _median_s(lambda: conn.execute("select refresh_league_pages(%s)", (following,)), 1)
 
             render_s = statistics.median(render_pages() for _ in range(3))
-            while run_scores_tick(deps)["league_tournaments_claimed"]:
+            while scores_tick()["league_tournaments_claimed"]:
                 pass
             twenty = conn.execute("select id from league where name = 'Twenty'").fetchone()["id"]
             page_plan = "\n".join(r["QUERY PLAN"] for r in conn.execute(

@@ -8,6 +8,7 @@ Floor, same run: one database round trip (`select 1` through the same pool), whi
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import partial
 
 import psycopg
 from psycopg.rows import dict_row
@@ -15,12 +16,11 @@ from psycopg.rows import dict_row
 from bench.common import bench_database, median_ms
 from bench.due_matches import NOW
 from bench.due_matches import _seed as seed_matches
+from bootstrap import due_policy
 from config import Settings
 from database.pool import open_pool
 from jobqueue import postgres as pg_queue
 from repositories import status as status_repo
-from repositories.matches import DuePolicy
-from services.dependencies import Dependencies
 from services.matches_tick import ROUND_JOB
 from services.status import pipeline_status
 
@@ -63,16 +63,17 @@ def run() -> dict:
             plans = _plans(conn)
         pool = open_pool(url, max_size=2, timeout=5)
         try:
-            deps = Dependencies(pool=pool, settings=Settings(), clock=lambda: NOW, sleep=lambda _: None,
-                                http_session_factory=lambda: None)
-            status = pipeline_status(deps)
+            settings = Settings()
+            status_now = partial(pipeline_status, pool=pool, queue=pg_queue.PostgresQueue(pool, clock=lambda: NOW),
+                                 clock=lambda: NOW, settings=settings, policy=due_policy(settings))
+            status = status_now()
 
             def round_trip() -> None:
                 with pool.connection() as conn:
                     conn.execute("select 1").fetchone()
 
             floor = median_ms(round_trip, repeat=50)
-            measured = median_ms(lambda: pipeline_status(deps), repeat=50)
+            measured = median_ms(status_now, repeat=50)
         finally:
             pool.close()
     return {**sizes, "status_ms": round(measured, 2), "floor_ms": round(floor, 3),
@@ -80,9 +81,7 @@ def run() -> dict:
 
 
 def _plans(conn: psycopg.Connection) -> dict[str, str]:
-    settings = Settings()
-    params = DuePolicy(settings.match_result_delay_minutes, settings.match_recheck_minutes,
-                       settings.postponed_recheck_minutes).params(NOW)
+    params = due_policy(Settings()).params(NOW)
     day_ago = NOW - timedelta(hours=24)
     queries = {
         "due now": (status_repo.DUE_NOW, params),

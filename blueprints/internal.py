@@ -7,11 +7,7 @@ from flask import Blueprint, Flask, current_app, request
 from blueprints.auth import reject_unless_authorised
 from blueprints.params import MatchesTickParams, RunsQuery, ScoresTickParams, request_parameters
 from blueprints.schemas import RunsSchema
-from repositories import runs as runs_repo
-from services.dependencies import Dependencies
-from services.matches_tick import run_matches_tick
-from services.scores_tick import run_scores_tick
-from services.status import pipeline_status
+from bootstrap import services_of
 
 bp = Blueprint("internal", __name__, url_prefix="/internal")
 
@@ -23,8 +19,7 @@ def init_app(app: Flask) -> None:
     def guard_internal():
         """Runs before routing resolves, so unknown internal paths stay hidden behind 401."""
         if request.path == "/internal" or request.path.startswith("/internal/"):
-            settings = current_app.config["SETTINGS"]
-            return reject_unless_authorised(request, settings.internal_api_tokens)
+            return reject_unless_authorised(request, services_of(current_app).settings.internal_api_tokens)
         return None
 
 
@@ -36,26 +31,26 @@ def _trigger() -> str:
 @bp.post("/tick/matches")
 def tick_matches():
     params = MatchesTickParams().load(request_parameters(request))
-    return run_matches_tick(Dependencies.from_app(current_app), max_rounds=params.get("max_rounds"),
-                            dry_run=params["dry_run"], trigger=_trigger())
+    return services_of(current_app).run_matches_tick(max_rounds=params.get("max_rounds"), dry_run=params["dry_run"],
+                                                     trigger=_trigger())
 
 
 @bp.post("/tick/scores")
 def tick_scores():
     params = ScoresTickParams().load(request_parameters(request))
-    return run_scores_tick(Dependencies.from_app(current_app), max_leagues=params.get("max_leagues"),
-                           dry_run=params["dry_run"], trigger=_trigger())
+    return services_of(current_app).run_scores_tick(max_leagues=params.get("max_leagues"), dry_run=params["dry_run"],
+                                                    trigger=_trigger())
 
 
 @bp.get("/runs")
 def list_runs():
     query = RunsQuery().load(request.args.to_dict(flat=True))
-    with current_app.extensions["db_pool"].connection() as conn:
-        runs = runs_repo.list_runs(conn, limit=query["limit"], kind=query.get("kind"), outcome=query.get("outcome"))
+    runs = services_of(current_app).recent_runs(limit=query["limit"], kind=query.get("kind"),
+                                                outcome=query.get("outcome"))
     return RunsSchema().dump({"runs": runs})
 
 
 @bp.get("/status")
 def status():
     """Is the pipeline healthy right now? 200 either way: `healthy` and `problems` say."""
-    return pipeline_status(Dependencies.from_app(current_app))
+    return services_of(current_app).pipeline_status()

@@ -9,6 +9,7 @@ from werkzeug.http import quote_etag
 
 from blueprints.errors import error_response
 from blueprints.params import LeaguePath, StandingsQuery
+from bootstrap import services_of
 from services import leagues
 
 bp = Blueprint("leagues", __name__, url_prefix="/api/leagues")
@@ -45,13 +46,13 @@ def _league_id(raw: int) -> int:
 @bp.get("/<int(signed=True):league_id>")
 def get_league(league_id: int):
     league_id = _league_id(league_id)
-    return _revalidated(leagues.get_league(current_app.extensions["db_pool"], league_id=league_id))
+    return _revalidated(services_of(current_app).get_league(league_id=league_id))
 
 
 @bp.get("/<int(signed=True):league_id>/standings")
 def get_standings(league_id: int):
     league_id = _league_id(league_id)
     query = STANDINGS_QUERY.load(request.args.to_dict(flat=True))
-    standings = leagues.get_standings(current_app.extensions["db_pool"], league_id=league_id,
-                                      tournament_id=query.get("tournament_id"), limit=query["limit"], offset=query["offset"])
+    standings = services_of(current_app).get_standings(league_id=league_id, tournament_id=query.get("tournament_id"),
+                                                       limit=query["limit"], offset=query["offset"])
     return _revalidated(standings)

@@ -9,9 +9,8 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from bootstrap import services_of
 from provider.base import ProviderError
-from services.dependencies import Dependencies
-from services.tournament_import import import_tournament
 
 
 @click.command("import-tournament")
@@ -22,8 +21,8 @@ from services.tournament_import import import_tournament
 def import_tournament_command(unique_tournament_id: int, season_id: int, name: str | None) -> None:
     """Create or refresh a tournament and its matches; running it twice changes nothing."""
     try:
-        summary = import_tournament(Dependencies.from_app(current_app), unique_tournament_id=unique_tournament_id,
-                                    season_id=season_id, name=name)
+        summary = services_of(current_app).import_tournament(unique_tournament_id=unique_tournament_id,
+                                                             season_id=season_id, name=name)
     except ProviderError as exc:
         click.echo(json.dumps({"error": str(exc)}), err=True)
         sys.exit(1)

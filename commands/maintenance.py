@@ -9,7 +9,8 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from database.migrations import MigrationMismatch, apply_migrations
+from bootstrap import services_of
+from database.migrations import MigrationMismatch
 
 
 @click.command("migrate")
@@ -18,8 +19,7 @@ def migrate_command() -> None:
     """Apply pending migrations from sql/ (idempotent, safe to run concurrently); refuse a
     database whose applied migration differs from its file."""
     try:
-        with current_app.extensions["db_pool"].connection() as conn:
-            applied = apply_migrations(conn)
+        applied = services_of(current_app).migrate()
     except MigrationMismatch as exc:
         click.echo(json.dumps({"error": str(exc), "mismatched": exc.versions}), err=True)
         sys.exit(1)

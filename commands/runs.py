@@ -8,7 +8,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from repositories import runs as runs_repo
+from bootstrap import services_of
 
 
 @click.command("runs")
@@ -19,8 +19,7 @@ from repositories import runs as runs_repo
 @click.option("--json", "as_json", is_flag=True, help="one JSON object per run, errors included")
 def runs_command(limit: int, kind: str | None, outcome: str | None, as_json: bool) -> None:
     """Show recent tick runs; failed items are listed under their run."""
-    with current_app.extensions["db_pool"].connection() as conn:
-        runs = runs_repo.list_runs(conn, limit=limit, kind=kind, outcome=outcome)
+    runs = services_of(current_app).recent_runs(limit=limit, kind=kind, outcome=outcome)
     for run in runs:
         if as_json:
             click.echo(json.dumps(run, default=str))

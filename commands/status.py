@@ -11,8 +11,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from services.dependencies import Dependencies
-from services.status import pipeline_status
+from bootstrap import services_of
 
 
 def render(status: dict[str, Any]) -> str:
@@ -51,7 +50,7 @@ def render(status: dict[str, Any]) -> str:
 def status_command(as_json: bool) -> None:
     """Is the pipeline healthy right now? Exit 0 when healthy, 1 when not (or unknown)."""
     try:
-        status = pipeline_status(Dependencies.from_app(current_app))
+        status = services_of(current_app).pipeline_status()
     except Exception as exc:
         click.echo(json.dumps({"error": f"{type(exc).__name__}: {exc}".strip()}), err=True)
         sys.exit(1)

@@ -13,14 +13,12 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from services.dependencies import Dependencies
-from services.matches_tick import run_matches_tick
-from services.scores_tick import run_scores_tick
+from bootstrap import services_of
 
 
 def _run_and_print(tick: Callable[..., dict[str, Any]], **params: Any) -> None:
     try:
-        summary = tick(Dependencies.from_app(current_app), trigger="cli", **params)
+        summary = tick(trigger="cli", **params)
     except Exception as exc:
         click.echo(json.dumps({"error": f"{type(exc).__name__}: {exc}".strip()}), err=True)
         sys.exit(1)
@@ -35,7 +33,7 @@ tick_group = AppGroup("tick", help="Run one tick now.")
 @click.option("--dry-run", is_flag=True, help="report what would be done; write nothing, call no provider")
 def tick_matches(max_rounds: int | None, dry_run: bool) -> None:
     """Fetch due rounds and record results."""
-    _run_and_print(run_matches_tick, max_rounds=max_rounds, dry_run=dry_run)
+    _run_and_print(services_of(current_app).run_matches_tick, max_rounds=max_rounds, dry_run=dry_run)
 
 
 @tick_group.command("scores")
@@ -43,4 +41,4 @@ def tick_matches(max_rounds: int | None, dry_run: bool) -> None:
 @click.option("--dry-run", is_flag=True, help="report what would be done; write nothing")
 def tick_scores(max_leagues: int | None, dry_run: bool) -> None:
     """Recalculate outdata league tournaments."""
-    _run_and_print(run_scores_tick, max_leagues=max_leagues, dry_run=dry_run)
+    _run_and_print(services_of(current_app).run_scores_tick, max_leagues=max_leagues, dry_run=dry_run)

@@ -7,8 +7,12 @@ from contextlib import contextmanager
 from typing import Iterator
 
 import psycopg
-from psycopg.rows import dict_row
+from psycopg.rows import DictRow, dict_row
 from psycopg_pool import ConnectionPool, PoolTimeout
+
+# What the pool lends: connections whose rows are dicts (open_pool's row factory).
+DictConnection = psycopg.Connection[DictRow]
+Pool = ConnectionPool[DictConnection]
 
 # Errors that mean "the database cannot be reached right now" (mapped to HTTP 503).
 DATABASE_UNAVAILABLE = (psycopg.OperationalError, psycopg.InterfaceError, PoolTimeout)
@@ -31,7 +35,7 @@ def connection_lost(exc: BaseException) -> bool:
     return False
 
 
-def open_pool(conninfo: str, *, max_size: int, timeout: float) -> ConnectionPool:
+def open_pool(conninfo: str, *, max_size: int, timeout: float) -> Pool:
     """Open a pool whose connections are checked on checkout, so a restarted database heals."""
     # UTC sessions: timestamps the database writes into JSON read like Python's isoformat().
     options = (f"-c lock_timeout={DEFAULT_LOCK_TIMEOUT_MS} -c statement_timeout={DEFAULT_STATEMENT_TIMEOUT_MS} "
@@ -50,8 +54,8 @@ def open_pool(conninfo: str, *, max_size: int, timeout: float) -> ConnectionPool
 
 
 @contextmanager
-def limited_transaction(conn: psycopg.Connection, *, statement_seconds: float,
-                        lock_seconds: float) -> Iterator[psycopg.Connection]:
+def limited_transaction(conn: DictConnection, *, statement_seconds: float,
+                        lock_seconds: float) -> Iterator[DictConnection]:
     """A transaction whose statements and lock waits give up after these times."""
     with conn.transaction():
         conn.execute("select set_config('statement_timeout', %(statement)s, true), "

@@ -121,8 +121,10 @@ def main() -> None:
         server = pgserver.get_server(Path(tmp) / "pg", cleanup_mode="delete")
         gunicorn = None
         try:
+            # FLASK_SKIP_DOTENV: a developer's .env is for `make run`; the demo runs on what it sets here.
             env = {**os.environ, "DATABASE_URL": server.get_uri(), "SOFASCORE_BASE_URL": standin.base_url,
-                   "INTERNAL_API_TOKEN": token, "GUNICORN_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "1"}
+                   "INTERNAL_API_TOKEN": token, "GUNICORN_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "1",
+                   "FLASK_SKIP_DOTENV": "1"}
             say(f"1. embedded PostgreSQL started; {flask(env, 'migrate')}")
             say(f"2. SofaScore stand-in at {standin.base_url} (serving fixtures)")
             for utid in (900, 901):

@@ -2,9 +2,10 @@
 
 States: created → active → completed; active → retry (wait) → active …; active → failed;
 created/retry → cancelled (no longer wanted). A job stuck `active` past its expiry (a killed
-worker) counts one failed attempt and is offered again, or fails when out of attempts. Only one non-finished job may exist per (name, singleton_key). Every fetch
-is a new claim (`claim_id`): complete, fail and release act only on the claim still held,
-so a worker whose claim expired and was taken over cannot finish the job.
+worker) counts one failed attempt and is offered again, or fails when out of attempts. Only
+one non-finished job may exist per (name, singleton_key). Every fetch is a new claim
+(`claim_id`): complete, fail and release act only on the claim still held, so a worker whose
+claim expired and was taken over cannot finish the job.
 
 Every claim also carries a fencing token (`fence`) for the writes it leads to, which live in
 PostgreSQL whatever the queue's backend: the claim time in microseconds on the queue's
@@ -17,10 +18,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import Enum
 from typing import Any, Protocol
 
-WAITING_STATES = ("created", "retry")
-FINISHED_STATES = ("completed", "failed", "cancelled")
 EXPIRED_ERROR = "expired: the worker holding it stopped before finishing"
 
 
@@ -60,7 +60,17 @@ class Failure:
     fixed_since: bool
 
 
-class Queue(Protocol):
+class FailOutcome(Enum):
+    """What recording a failed attempt did to the job."""
+
+    RETRY = "retry"  # waits for its next attempt
+    FAILED = "failed"  # out of attempts, or final: finished
+    LOST = "lost"  # the claim was no longer held: nothing changed
+
+
+class WorkerQueue(Protocol):
+    """What a tick does with the queue: send jobs, claim them, and finish each claim."""
+
     def send(self, name: str, data: dict[str, Any], *, singleton_key: str, retry_limit: int,
              retry_delay: float = 0, expire_in: float, start_after: datetime | None = None) -> str | None:
         """Create a job unless one with the same singleton key is unfinished; its id, or None."""
@@ -82,10 +92,9 @@ class Queue(Protocol):
     def complete(self, job: Job) -> bool:
         """Finish a claimed job; False if the claim was lost."""
 
-    def fail(self, job: Job, *, error: str, retry_in: float | None = None, final: bool = False) -> str:
+    def fail(self, job: Job, *, error: str, retry_in: float | None = None, final: bool = False) -> FailOutcome:
         """Record a failed attempt: back to `retry` (after `retry_in`, else the job's delay) while
-        attempts remain and not `final`, else `failed`. Returns the new state ('lost' if the
-        claim was lost)."""
+        attempts remain and not `final`, else `failed`; LOST if the claim was lost."""
 
     def release(self, job: Job) -> None:
         """Give a claimed job back unattempted (the tick ran out of time before it)."""
@@ -93,17 +102,22 @@ class Queue(Protocol):
     def active_keys(self, name: str, *, singleton_keys: list[str]) -> set[str]:
         """The keys among these whose job is active and unexpired (held by someone)."""
 
-    def get(self, job_id: str) -> Job | None:
-        """A job by id, in any state (for operators and tests)."""
+
+class QueueInspector(Protocol):
+    """What operators read: readiness and the pipeline status."""
 
     def ping(self) -> None:
         """Raise QueueUnavailable unless the backend answers (readiness)."""
 
     def failures(self, name: str, *, since: datetime, limit: int) -> list[Failure]:
-        """The latest failure of each key that failed since then, newest first (for operators)."""
+        """The latest failure of each key that failed since then, newest first."""
 
     def counts(self, name: str, *, since: datetime) -> dict[str, int]:
-        """Jobs waiting or active now, and jobs finished since then, by state (for operators)."""
+        """Jobs waiting or active now, and jobs finished since then, by state."""
 
     def oldest_waiting(self, name: str) -> Job | None:
-        """The waiting job that starts first (for operators)."""
+        """The waiting job that starts first."""
+
+
+class QueueBackend(WorkerQueue, QueueInspector, Protocol):
+    """A backend serves both sides: the ticks' work and the operators' reads."""

@@ -4,12 +4,12 @@ The default backend: no extra service to run or pay for."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from psycopg.types.json import Jsonb
-from psycopg_pool import ConnectionPool
 
-from jobqueue.base import EXPIRED_ERROR, Failure, Job, fence_token
+from database.pool import Pool
+from jobqueue.base import EXPIRED_ERROR, FailOutcome, Failure, Job, QueueBackend, fence_token
 
 SEND = """
 insert into queue_job (name, singleton_key, data, retry_limit, retry_delay, expire_in, start_after, created_at)
@@ -129,10 +129,9 @@ select * from queue_job
  limit 1
 """
 
-GET = "select * from queue_job where id = %(id)s"
 
-
-def _job(row: dict[str, Any]) -> Job:
+def job_from_row(row: dict[str, Any]) -> Job:
+    """A `queue_job` row as the contract's Job."""
     return Job(
         id=str(row["id"]), name=row["name"], singleton_key=row["singleton_key"], data=row["data"],
         state=row["state"], retry_count=row["retry_count"], retry_limit=row["retry_limit"],
@@ -144,11 +143,12 @@ def _job(row: dict[str, Any]) -> Job:
 class PostgresQueue:
     """Queue on the app's own database."""
 
-    def __init__(self, pool: ConnectionPool, *, clock: Callable[[], datetime]):
+    def __init__(self, pool: Pool, *, clock: Callable[[], datetime]):
         self.pool = pool
         self.clock = clock
 
-    def send(self, name, data, *, singleton_key, retry_limit, retry_delay=0, expire_in, start_after=None):
+    def send(self, name: str, data: dict[str, Any], *, singleton_key: str, retry_limit: int, retry_delay: float = 0,
+             expire_in: float, start_after: datetime | None = None) -> str | None:
         now = self.clock()
         with self.pool.connection() as conn:
             row = conn.execute(SEND, {
@@ -157,66 +157,66 @@ class PostgresQueue:
             }).fetchone()
         return str(row["id"]) if row else None
 
-    def expire(self, name):
+    def expire(self, name: str) -> list[Job]:
         with self.pool.connection() as conn:
             rows = conn.execute(EXPIRE, {"name": name, "now": self.clock(), "error": EXPIRED_ERROR}).fetchall()
-        return sorted((_job(r) for r in rows if r["state"] == "failed"), key=lambda job: int(job.id))
+        return sorted((job_from_row(r) for r in rows if r["state"] == "failed"), key=lambda job: int(job.id))
 
-    def fetch(self, name, *, singleton_keys, limit):
+    def fetch(self, name: str, *, singleton_keys: list[str], limit: int) -> list[Job]:
         now = self.clock()
         with self.pool.connection() as conn:
             rows = conn.execute(FETCH, {"name": name, "keys": list(singleton_keys), "limit": limit, "now": now,
                                         "fence": fence_token(now)}).fetchall()
-        return sorted((_job(r) for r in rows), key=lambda job: (job.start_after, int(job.id)))
+        return sorted((job_from_row(r) for r in rows), key=lambda job: (job.start_after, int(job.id)))
 
-    def cancel_waiting(self, name, *, keep_keys):
+    def cancel_waiting(self, name: str, *, keep_keys: list[str]) -> int:
         with self.pool.connection() as conn:
             return conn.execute(CANCEL_WAITING, {"name": name, "keep": list(keep_keys), "now": self.clock()}).rowcount
 
-    def prune(self, name, *, finished_before):
+    def prune(self, name: str, *, finished_before: datetime) -> int:
         with self.pool.connection() as conn:
             return conn.execute(PRUNE, {"name": name, "before": finished_before}).rowcount
 
-    def complete(self, job):
+    def complete(self, job: Job) -> bool:
         with self.pool.connection() as conn:
             return conn.execute(COMPLETE, {"id": int(job.id), "claim_id": job.claim_id, "now": self.clock()}).rowcount == 1
 
-    def fail(self, job, *, error, retry_in=None, final=False):
+    def fail(self, job: Job, *, error: str, retry_in: float | None = None, final: bool = False) -> FailOutcome:
         params = {"id": int(job.id), "claim_id": job.claim_id, "now": self.clock(), "error": error,
                   "retry_in": retry_in, "final": final}
         with self.pool.connection() as conn:
             row = conn.execute(FAIL, params).fetchone()
-        return row["state"] if row else "lost"
+        return FailOutcome(row["state"]) if row else FailOutcome.LOST
 
-    def release(self, job):
+    def release(self, job: Job) -> None:
         with self.pool.connection() as conn:
             conn.execute(RELEASE, {"id": int(job.id), "claim_id": job.claim_id})
 
-    def active_keys(self, name, *, singleton_keys):
+    def active_keys(self, name: str, *, singleton_keys: list[str]) -> set[str]:
         with self.pool.connection() as conn:
             rows = conn.execute(ACTIVE_KEYS, {"name": name, "keys": list(singleton_keys), "now": self.clock()})
             return {row["singleton_key"] for row in rows}
 
-    def get(self, job_id):
-        with self.pool.connection() as conn:
-            row = conn.execute(GET, {"id": int(job_id)}).fetchone()
-        return _job(row) if row else None
-
-    def ping(self):
+    def ping(self) -> None:
         """The queue is the database: readiness checks the database already."""
 
-
-    def failures(self, name, *, since, limit):
+    def failures(self, name: str, *, since: datetime, limit: int) -> list[Failure]:
         with self.pool.connection() as conn:
             rows = conn.execute(FAILURES, {"name": name, "since": since, "first": limit}).fetchall()
         return [Failure(singleton_key=r["singleton_key"], data=r["data"], attempts=r["retry_count"],
                         last_error=r["last_error"], failed_at=r["failed_at"], fixed_since=r["fixed_since"]) for r in rows]
 
-    def counts(self, name, *, since):
+    def counts(self, name: str, *, since: datetime) -> dict[str, int]:
         with self.pool.connection() as conn:
             return {row["state"]: row["jobs"] for row in conn.execute(COUNTS, {"name": name, "since": since})}
 
-    def oldest_waiting(self, name):
+    def oldest_waiting(self, name: str) -> Job | None:
         with self.pool.connection() as conn:
             row = conn.execute(OLDEST_WAITING_JOB, {"name": name}).fetchone()
-        return _job(row) if row else None
+        return job_from_row(row) if row else None
+
+
+if TYPE_CHECKING:
+    def _keeps_the_contract(queue: PostgresQueue) -> QueueBackend:
+        """Never called: mypy checks here that this backend serves both protocols."""
+        return queue

@@ -8,11 +8,14 @@ from __future__ import annotations
 import functools
 import json
 from datetime import datetime, timezone
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, ParamSpec, TypeVar
 
 import redis
 
-from jobqueue.base import EXPIRED_ERROR, Failure, Job, QueueUnavailable, fence_token
+from jobqueue.base import EXPIRED_ERROR, FailOutcome, Failure, Job, QueueBackend, QueueUnavailable, fence_token
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 # KEYS: seq, singletons, waiting, active, job-prefix. ARGV: key, data, retry_limit, retry_delay, expire_in, start_after, now, name
 _SEND = """
@@ -148,20 +151,21 @@ return pruned
 """
 
 
-def _reachable(method: Callable) -> Callable:
+def _reachable(method: Callable[P, R]) -> Callable[P, R]:
     """Redis being unreachable is the queue being unavailable, whatever the operation."""
 
     @functools.wraps(method)
-    def wrapper(self, *args, **kwargs):
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
-            return method(self, *args, **kwargs)
+            return method(*args, **kwargs)
         except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError) as exc:
             raise QueueUnavailable(f"queue unavailable: {type(exc).__name__}: {exc}") from exc
 
     return wrapper
 
 
-def _job(raw: dict[bytes, bytes]) -> Job | None:
+def job_from_hash(raw: dict[bytes, bytes]) -> Job | None:
+    """A job's hash as the contract's Job; None for a job that is not there."""
     if not raw:
         return None
     row = {key.decode(): value.decode() for key, value in raw.items()}
@@ -207,8 +211,14 @@ class RedisQueue:
     def _now(self) -> float:
         return _timestamp(self.clock())
 
+    def _jobs(self, job_ids: list) -> list[Job]:
+        """The jobs a script just returned the ids of, one read each."""
+        jobs = (job_from_hash(self.redis.hgetall(f"{self.prefix}:job:{_text(job_id)}")) for job_id in job_ids)
+        return [job for job in jobs if job is not None]
+
     @_reachable
-    def send(self, name, data, *, singleton_key, retry_limit, retry_delay=0, expire_in, start_after=None):
+    def send(self, name: str, data: dict[str, Any], *, singleton_key: str, retry_limit: int, retry_delay: float = 0,
+             expire_in: float, start_after: datetime | None = None) -> str | None:
         k = self._keys(name)
         now = self._now()
         job_id = self._send(
@@ -219,56 +229,56 @@ class RedisQueue:
         return None if job_id is None else _text(job_id)
 
     @_reachable
-    def expire(self, name):
+    def expire(self, name: str) -> list[Job]:
         k = self._keys(name)
         ids = self._expire(keys=[k["singletons"], k["waiting"], k["active"], k["finished"], k["job"]],
                            args=[self._now(), EXPIRED_ERROR])
-        return [self.get(_text(job_id)) for job_id in ids]
+        return self._jobs(ids)
 
     @_reachable
-    def fetch(self, name, *, singleton_keys, limit):
+    def fetch(self, name: str, *, singleton_keys: list[str], limit: int) -> list[Job]:
         k = self._keys(name)
         now = self.clock()
         ids = self._fetch(keys=[k["waiting"], k["active"], k["job"]],
                           args=[_timestamp(now), limit, json.dumps(list(singleton_keys)), fence_token(now)])
-        return [self.get(_text(job_id)) for job_id in ids]
+        return self._jobs(ids)
 
     @_reachable
-    def complete(self, job):
+    def complete(self, job: Job) -> bool:
         k = self._keys(job.name)
         return self._complete(keys=[k["singletons"], k["active"], k["finished"], f"{k['job']}{job.id}",
                                     k["completed_by_key"]], args=[job.claim_id, self._now()]) == 1
 
     @_reachable
-    def fail(self, job, *, error, retry_in=None, final=False):
+    def fail(self, job: Job, *, error: str, retry_in: float | None = None, final: bool = False) -> FailOutcome:
         k = self._keys(job.name)
         state = self._fail(
             keys=[k["singletons"], k["waiting"], k["active"], k["finished"], f"{k['job']}{job.id}"],
             args=[self._now(), error, "" if retry_in is None else retry_in, "1" if final else "0", job.claim_id],
         )
-        return _text(state)
+        return FailOutcome(_text(state))
 
     @_reachable
-    def release(self, job):
+    def release(self, job: Job) -> None:
         k = self._keys(job.name)
         self._release(keys=[k["waiting"], k["active"], f"{k['job']}{job.id}"], args=[job.claim_id])
 
     @_reachable
-    def cancel_waiting(self, name, *, keep_keys):
+    def cancel_waiting(self, name: str, *, keep_keys: list[str]) -> int:
         k = self._keys(name)
         return int(self._cancel_waiting(keys=[k["singletons"], k["waiting"], k["finished"], k["job"]],
                                         args=[self._now(), json.dumps(list(keep_keys))]))
 
     @_reachable
-    def prune(self, name, *, finished_before):
+    def prune(self, name: str, *, finished_before: datetime) -> int:
         k = self._keys(name)
         return int(self._prune(keys=[k["finished"], k["job"]], args=[_timestamp(finished_before)]))
 
     @_reachable
-    def active_keys(self, name, *, singleton_keys):
+    def active_keys(self, name: str, *, singleton_keys: list[str]) -> set[str]:
         k = self._keys(name)
         now = self._now()
-        held = set()
+        held: set[str] = set()
         for key in singleton_keys:
             job_id = self.redis.hget(k["singletons"], key)
             if job_id is None:
@@ -279,11 +289,7 @@ class RedisQueue:
         return held
 
     @_reachable
-    def get(self, job_id):
-        return _job(self.redis.hgetall(f"{self.prefix}:job:{job_id}"))
-
-    @_reachable
-    def ping(self):
+    def ping(self) -> None:
         self.redis.ping()
 
     def _read(self, job_ids: list) -> list[tuple[Job, float | None]]:
@@ -291,17 +297,17 @@ class RedisQueue:
         pipeline = self.redis.pipeline(transaction=False)
         for job_id in job_ids:
             pipeline.hgetall(f"{self.prefix}:job:{_text(job_id)}")
-        return [(_job(raw), float(raw[b"completed_at"]) if b"completed_at" in raw else None)
-                for raw in pipeline.execute() if raw]
+        return [(job, float(raw[b"completed_at"]) if b"completed_at" in raw else None)
+                for raw in pipeline.execute() if (job := job_from_hash(raw)) is not None]
 
     def _finished_since(self, name: str, since: datetime) -> list[tuple[Job, float | None]]:
         return self._read(self.redis.zrangebyscore(self._keys(name)["finished"], _timestamp(since), "+inf"))
 
     @_reachable
-    def failures(self, name, *, since, limit):
+    def failures(self, name: str, *, since: datetime, limit: int) -> list[Failure]:
         latest: dict[str, tuple[Job, float]] = {}
         for job, failed_at in self._finished_since(name, since):  # oldest first: the last one per key wins
-            if job.state == "failed":
+            if job.state == "failed" and failed_at is not None:  # a failed job always has its time
                 latest[job.singleton_key] = (job, failed_at)
         completed = dict(zip(latest, self.redis.hmget(self._keys(name)["completed_by_key"], list(latest)))) if latest else {}
         failures = [Failure(singleton_key=key, data=job.data, attempts=job.retry_count, last_error=job.last_error,
@@ -311,7 +317,7 @@ class RedisQueue:
         return sorted(failures, key=lambda f: f.failed_at, reverse=True)[:limit]
 
     @_reachable
-    def counts(self, name, *, since):
+    def counts(self, name: str, *, since: datetime) -> dict[str, int]:
         k = self._keys(name)
         jobs = self._finished_since(name, since) + self._read(self.redis.zrange(k["waiting"], 0, -1))
         counts: dict[str, int] = {}
@@ -321,11 +327,17 @@ class RedisQueue:
         return {**counts, "active": active} if active else counts
 
     @_reachable
-    def oldest_waiting(self, name):
-        first = self.redis.zrange(self._keys(name)["waiting"], 0, 0)
-        return self.get(_text(first[0])) if first else None
+    def oldest_waiting(self, name: str) -> Job | None:
+        first = self._jobs(self.redis.zrange(self._keys(name)["waiting"], 0, 0))
+        return first[0] if first else None
 
 
 def connect(url: str) -> redis.Redis:
     """A client for QUEUE_URL with short timeouts: an unreachable Redis fails fast (503), never hangs a tick."""
     return redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5, health_check_interval=30)
+
+
+if TYPE_CHECKING:
+    def _keeps_the_contract(queue: RedisQueue) -> QueueBackend:
+        """Never called: mypy checks here that this backend serves both protocols."""
+        return queue

@@ -27,8 +27,6 @@ class ProviderEvent:
     status: str
     home_team: str | None = None  # not validated: the ticks never use team names
     away_team: str | None = None
-    round_number: int | None = None
-    round_slug: str | None = None
     home_score: int | None = None
     away_score: int | None = None
     home_score_regular: int | None = None
@@ -70,6 +68,10 @@ class RoundEvents:
 
 
 class MatchDataProvider(Protocol):
+    @property
+    def attempt_seconds(self) -> float:
+        """The longest one request may take, waiting for its turn included (a tick plans its budget with it)."""
+
     def fetch_round(self, ref: RoundRef) -> RoundEvents:
         """All events of a round; raises ProviderError when the payload as a whole is unusable."""
 

@@ -112,16 +112,12 @@ def _to_event(raw: dict[str, Any], data: dict[str, Any], *, now: datetime) -> Pr
         normaltime = score.get("normaltime")
         return normaltime if normaltime is not None else score["display"]
 
-    round_info = raw.get("roundInfo")
-    round_number = round_info.get("round") if isinstance(round_info, dict) else None
     return ProviderEvent(
         event_id=data["id"],
         start_time=start_time,
         status=status,
         home_team=_text(raw.get("homeTeam"), "name"),
         away_team=_text(raw.get("awayTeam"), "name"),
-        round_number=round_number if isinstance(round_number, int) and not isinstance(round_number, bool) else None,
-        round_slug=_text(round_info, "slug"),
         home_score=home["display"] if ended else None,
         away_score=away["display"] if ended else None,
         home_score_regular=regular(home) if ended else None,

@@ -77,6 +77,10 @@ class SofaScoreProvider:
         self.limiter = limiter
         self.clock = clock
 
+    @property
+    def attempt_seconds(self) -> float:
+        return self.timeout + self.limiter.interval_seconds
+
     def fetch_round(self, ref: RoundRef) -> RoundEvents:
         path = round_path(ref)
         return self._get(path, lambda payload: parse_round(payload, source=f"GET {path}", now=self.clock()))

@@ -6,9 +6,7 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Callable, Iterator
 
-import psycopg
-
-from database.pool import limited_transaction
+from database.pool import DictConnection, limited_transaction
 
 # A lock held by a healthy writer is held for milliseconds; a longer wait means a stuck
 # transaction, so a tick gives up on that item after this share of its budget (at least 1 s).
@@ -31,7 +29,7 @@ class Budget:
         return max(0.0, (self.deadline - self._clock()).total_seconds())
 
     @contextmanager
-    def transaction(self, conn: psycopg.Connection) -> Iterator[psycopg.Connection]:
+    def transaction(self, conn: DictConnection) -> Iterator[DictConnection]:
         """A transaction that cannot outlive the budget: its statements stop at the deadline
         and a lock wait stops sooner, so one stuck row fails one item, not the tick."""
         statement = max(MIN_STATEMENT_SECONDS, self.remaining())

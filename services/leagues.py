@@ -3,8 +3,7 @@ as JSON bodies the database builds (repositories/leagues.py)."""
 
 from __future__ import annotations
 
-from psycopg_pool import ConnectionPool
-
+from database.pool import Pool
 from repositories import leagues as leagues_repo
 
 
@@ -12,7 +11,7 @@ class NotFound(LookupError):
     """The league (or the tournament within it) does not exist."""
 
 
-def get_league(pool: ConnectionPool, *, league_id: int) -> str:
+def get_league(*, pool: Pool, league_id: int) -> str:
     """The league and its tournaments' statuses (LeagueSchema), as JSON text."""
     with pool.connection() as conn:
         body = leagues_repo.league(conn, league_id=league_id)
@@ -21,7 +20,7 @@ def get_league(pool: ConnectionPool, *, league_id: int) -> str:
     return body
 
 
-def get_standings(pool: ConnectionPool, *, league_id: int, tournament_id: int | None, limit: int, offset: int) -> str:
+def get_standings(*, pool: Pool, league_id: int, tournament_id: int | None, limit: int, offset: int) -> str:
     """One page of the standings of one league tournament, or of the whole league when
     `tournament_id` is None (StandingsSchema), as JSON text."""
     with pool.connection() as conn:

@@ -7,17 +7,17 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import timedelta
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, Callable
 
-from database.pool import connection_lost
-from jobqueue.base import Job, Queue, QueueUnavailable
+from config import Settings
+from database.pool import Pool, connection_lost
+from jobqueue.base import FailOutcome, Job, QueueUnavailable, WorkerQueue
 from provider.base import MatchDataProvider, ProviderError, ProviderEvent, RoundRef
 from repositories import matches as matches_repo
 from repositories.matches import DuePolicy
 from services import stuck_alerts
 from services.budget import Budget
-from services.dependencies import Dependencies
 from services.retry import Deferred, RetriesExhausted, RetryPolicy
 from services.runs import TickRun
 from services.structured_log import log_event
@@ -94,17 +94,17 @@ class RoundTally:
 class RoundWorker:
     """Processes claimed round jobs for one tick."""
 
-    def __init__(self, deps: Dependencies, *, queue: Queue, provider: MatchDataProvider, budget: Budget,
-                 run: TickRun, policy: DuePolicy, attempt_seconds: float):
-        self.deps = deps
+    def __init__(self, *, pool: Pool, clock: Callable[[], datetime], queue: WorkerQueue, provider: MatchDataProvider,
+                 budget: Budget, retry: RetryPolicy, run: TickRun, policy: DuePolicy, settle_minutes: int):
+        self.pool = pool
+        self.clock = clock
         self.queue = queue
         self.provider = provider
         self.budget = budget
+        self.retry = retry
         self.run = run
-        self.settings = deps.settings
         self.policy = policy
-        self.retry = RetryPolicy(delays=self.settings.retry_delays, budget=budget,
-                                 attempt_seconds=attempt_seconds, sleep=deps.sleep)
+        self.settle_minutes = settle_minutes
 
     def process(self, job: Job) -> RoundResult:
         """One claimed round, isolated: an unexpected error fails this round only; a lost
@@ -137,7 +137,7 @@ class RoundWorker:
         except Deferred as deferred:
             if deferred.error is None:
                 self.queue.release(claim.job)
-            elif self.queue.fail(claim.job, error=str(deferred.error), retry_in=deferred.wait) == "lost":
+            elif self.queue.fail(claim.job, error=str(deferred.error), retry_in=deferred.wait) is FailOutcome.LOST:
                 return RoundResult("skipped")
             return RoundResult("deferred")
         except RetriesExhausted as exhausted:
@@ -146,9 +146,9 @@ class RoundWorker:
 
     def _due_matches(self, job: Job) -> list[dict]:
         data = job.data
-        with self.deps.pool.connection() as conn:
+        with self.pool.connection() as conn:
             return matches_repo.due_matches_of_round(
-                conn, policy=self.policy, now=self.deps.clock(), tournament_id=data["tournament_id"],
+                conn, policy=self.policy, now=self.clock(), tournament_id=data["tournament_id"],
                 round_number=data["round_number"], round_slug=data["round_slug"], round_prefix=data["round_prefix"])
 
     def _fetch_round(self, claim: Claim) -> list[ProviderEvent]:
@@ -157,7 +157,7 @@ class RoundWorker:
                        data["round_slug"], data["round_prefix"])
 
         def persist_failure(error: ProviderError, wait: float) -> None:
-            if self.queue.fail(claim.job, error=str(error), retry_in=wait) == "lost":
+            if self.queue.fail(claim.job, error=str(error), retry_in=wait) is FailOutcome.LOST:
                 raise RoundTakenOver(claim.job.singleton_key)
             claim.held = False
 
@@ -169,7 +169,7 @@ class RoundWorker:
                 claim.job, claim.held = claimed[0], True
                 self._record_claim(claim.job)
             fetched = self.provider.fetch_round(ref)
-            with self.deps.pool.connection() as conn:
+            with self.pool.connection() as conn:
                 known = matches_repo.known_event_ids(conn, event_ids=list(fetched.malformed))
             return fetched.require(known)  # an unreadable event of a known match spoils the payload
 
@@ -179,7 +179,7 @@ class RoundWorker:
                       exc: BaseException | None = None) -> RoundResult:
         if not claim.held:
             return RoundResult("skipped")  # failed while waiting to re-claim: another tick has it
-        if self.queue.fail(claim.job, error=error, final=True) == "lost":
+        if self.queue.fail(claim.job, error=error, final=True) is FailOutcome.LOST:
             return RoundResult("skipped")
         return self._record_failure(claim, error, attempts=attempts, cause=cause, exc=exc)
 
@@ -189,9 +189,9 @@ class RoundWorker:
         job = claim.job
         checked = 0
         try:
-            with self.deps.pool.connection() as conn, self.budget.transaction(conn):
+            with self.pool.connection() as conn, self.budget.transaction(conn):
                 self._fence(conn, job)
-                checked = matches_repo.mark_checked(conn, match_ids=[m["id"] for m in claim.due], now=self.deps.clock())
+                checked = matches_repo.mark_checked(conn, match_ids=[m["id"] for m in claim.due], now=self.clock())
         except RoundTakenOver:
             return RoundResult("skipped")
         except Exception as mark_error:
@@ -243,11 +243,11 @@ class RoundWorker:
         missing = [m for m in claim.due if m["sofascore_event_id"] not in seen]
         lone_events, unchecked = self._fetch_missing_events(claim.job, missing)
         checked_ids = [m["id"] for m in claim.due if m["id"] not in set(unchecked)]
-        now = self.deps.clock()
-        with self.deps.pool.connection() as conn, self.budget.transaction(conn):
+        now = self.clock()
+        with self.pool.connection() as conn, self.budget.transaction(conn):
             self._fence(conn, claim.job)
             ended = matches_repo.apply_events(conn, events=events + lone_events, now=now,
-                                              settle_minutes=self.settings.result_settle_minutes)
+                                              settle_minutes=self.settle_minutes)
             checked = matches_repo.mark_checked(conn, match_ids=checked_ids, now=now)
             marked = matches_repo.marked_outdata_in_transaction(conn)
         if not self.queue.complete(claim.job):
@@ -257,50 +257,50 @@ class RoundWorker:
 
     def _record_claim(self, job: Job) -> None:
         """From now on a tick holding an older claim of this round can no longer write it."""
-        with self.deps.pool.connection() as conn, self.budget.transaction(conn):
-            matches_repo.record_claim(conn, round_key=job.singleton_key, token=job.fence or 0, now=self.deps.clock())
+        with self.pool.connection() as conn, self.budget.transaction(conn):
+            matches_repo.record_claim(conn, round_key=job.singleton_key, token=job.fence or 0, now=self.clock())
 
     def _fence(self, conn, job: Job) -> None:
         """First statement of a round's write transaction: a newer claim has written this round
         already (this one is stale), so the transaction rolls back and nothing is reported."""
         token = job.fence or 0  # a claim made before tokens existed yields to every tokened one
-        if not matches_repo.advance_fence(conn, round_key=job.singleton_key, token=token, now=self.deps.clock()):
+        if not matches_repo.advance_fence(conn, round_key=job.singleton_key, token=token, now=self.clock()):
             raise RoundTakenOver(job.singleton_key)
 
 
-def run_matches_tick(deps: Dependencies, *, max_rounds: int | None = None, dry_run: bool = False,
+def run_matches_tick(*, pool: Pool, queue: WorkerQueue, provider_factory: Callable[[], MatchDataProvider],
+                     clock: Callable[[], datetime], sleep: Callable[[float], None], settings: Settings,
+                     policy: DuePolicy, max_rounds: int | None = None, dry_run: bool = False,
                      trigger: str = "manual") -> dict[str, Any]:
     """One matches tick; returns the JSON summary of SPEC §5."""
-    settings = deps.settings
     max_rounds = max_rounds or settings.tick_matches_max_rounds
-    policy = DuePolicy(settings.match_result_delay_minutes, settings.match_recheck_minutes,
-                       settings.postponed_recheck_minutes)
-    queue = deps.queue()
-    with TickRun(pool=deps.pool, kind="matches", trigger=trigger, dry_run=dry_run, clock=deps.clock,
+    with TickRun(pool=pool, kind="matches", trigger=trigger, dry_run=dry_run, clock=clock,
                  budget_seconds=settings.tick_matches_budget_seconds, retention_days=settings.runs_retention_days) as run:
-        budget = Budget(settings.tick_matches_budget_seconds, clock=deps.clock)
-        with deps.pool.connection() as conn:
-            rounds = matches_repo.due_rounds(conn, policy=policy, now=deps.clock())
+        budget = Budget(settings.tick_matches_budget_seconds, clock=clock)
+        with pool.connection() as conn:
+            rounds = matches_repo.due_rounds(conn, policy=policy, now=clock())
         keys = [round_key(r) for r in rounds]
         if dry_run:
             return run.finish(_dry_run_counts(rounds, keys, queue.active_keys(ROUND_JOB, singleton_keys=keys), max_rounds))
 
-        provider = deps.provider()
+        provider = provider_factory()
         try:
-            worker = RoundWorker(deps, queue=queue, provider=provider, budget=budget, run=run, policy=policy,
-                                 attempt_seconds=settings.provider_timeout_seconds + provider.limiter.interval_seconds)
-            tally = _work_through_rounds(deps, worker, queue, rounds=rounds, keys=keys, max_rounds=max_rounds)
+            retry = RetryPolicy(delays=settings.retry_delays, budget=budget, attempt_seconds=provider.attempt_seconds,
+                                sleep=sleep)
+            worker = RoundWorker(pool=pool, clock=clock, queue=queue, provider=provider, budget=budget, retry=retry,
+                                 run=run, policy=policy, settle_minutes=settings.result_settle_minutes)
+            tally = _work_through_rounds(worker, settings, rounds=rounds, keys=keys, max_rounds=max_rounds)
         finally:
             provider.close()
-        stuck_alerts.alert_stuck_matches(deps, run)
+        stuck_alerts.alert_stuck_matches(run, pool=pool, clock=clock, hours=settings.stuck_match_hours)
         return run.finish(tally.summary())
 
 
-def _work_through_rounds(deps: Dependencies, worker: RoundWorker, queue: Queue, *, rounds: list[dict],
-                         keys: list[str], max_rounds: int) -> RoundTally:
+def _work_through_rounds(worker: RoundWorker, settings: Settings, *, rounds: list[dict], keys: list[str],
+                         max_rounds: int) -> RoundTally:
     """Queue the due rounds, then claim and process them one at a time while budget and
     `max_rounds` allow; rounds not reached stay queued, unclaimed, for the next tick."""
-    settings = deps.settings
+    queue = worker.queue
     tally = RoundTally(due=len(rounds))
     waiting = set(keys)
     for job in queue.expire(ROUND_JOB):
@@ -309,9 +309,9 @@ def _work_through_rounds(deps: Dependencies, worker: RoundWorker, queue: Queue, 
             waiting.discard(job.singleton_key)
             tally.add(result)
     queue.cancel_waiting(ROUND_JOB, keep_keys=keys)
-    retention_cutoff = deps.clock() - timedelta(days=settings.runs_retention_days)
+    retention_cutoff = worker.clock() - timedelta(days=settings.runs_retention_days)
     queue.prune(ROUND_JOB, finished_before=retention_cutoff)
-    with deps.pool.connection() as conn:
+    with worker.pool.connection() as conn:
         matches_repo.prune_fences(conn, before=retention_cutoff)
     for row, key in zip(rounds, keys):
         if key in waiting:

@@ -1,4 +1,5 @@
-"""The life of one tick run: its history row, failed items, Sentry check-ins and log lines."""
+"""The run history: the life of one tick run (its history row, failed items, Sentry
+check-ins and log lines), and the history read back for operators."""
 
 from __future__ import annotations
 
@@ -6,18 +7,22 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any, Callable
 
-from psycopg_pool import ConnectionPool
-
-from database.pool import DATABASE_UNAVAILABLE
+from database.pool import DATABASE_UNAVAILABLE, Pool
 from repositories import runs as runs_repo
 from services import monitoring
 from services.structured_log import log_event
 
 
+def recent_runs(*, pool: Pool, limit: int, kind: str | None = None, outcome: str | None = None) -> list[dict[str, Any]]:
+    """The newest runs first, each with its summary and failed items."""
+    with pool.connection() as conn:
+        return runs_repo.list_runs(conn, limit=limit, kind=kind, outcome=outcome)
+
+
 class TickRun:
     """Use as a context manager around a tick; a dry run records nothing."""
 
-    def __init__(self, *, pool: ConnectionPool, kind: str, trigger: str, dry_run: bool,
+    def __init__(self, *, pool: Pool, kind: str, trigger: str, dry_run: bool,
                  clock: Callable[[], datetime], budget_seconds: float, retention_days: int = 30):
         self.pool = pool
         self.kind = kind

@@ -6,15 +6,15 @@ league tournament never stops the others."""
 from __future__ import annotations
 
 from collections import Counter
-from datetime import timedelta
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, Callable
 
-from database.pool import connection_lost
+from config import Settings
+from database.pool import Pool, connection_lost
 from repositories import scores as scores_repo
 from repositories.scores import Claimed
 from services import stuck_alerts
 from services.budget import Budget
-from services.dependencies import Dependencies
 from services.runs import TickRun
 from services.structured_log import log_event
 
@@ -23,91 +23,94 @@ class _StaleClaim(Exception):
     """The row was marked outdata (or claimed anew) during the calculation: undo, leave it queued."""
 
 
-def run_scores_tick(deps: Dependencies, *, max_leagues: int | None = None, dry_run: bool = False,
-                    trigger: str = "manual") -> dict[str, Any]:
+def run_scores_tick(*, pool: Pool, clock: Callable[[], datetime], settings: Settings, max_leagues: int | None = None,
+                    dry_run: bool = False, trigger: str = "manual") -> dict[str, Any]:
     """One scores tick; returns the JSON summary of SPEC §5."""
-    settings = deps.settings
     limit = max_leagues or settings.tick_scores_max_leagues
-    with TickRun(pool=deps.pool, kind="scores", trigger=trigger, dry_run=dry_run, clock=deps.clock,
+    with TickRun(pool=pool, kind="scores", trigger=trigger, dry_run=dry_run, clock=clock,
                  budget_seconds=settings.tick_scores_budget_seconds, retention_days=settings.runs_retention_days) as run:
         if dry_run:
-            with deps.pool.connection() as conn:
-                preview = scores_repo.preview_claimable(conn, limit=limit, now=deps.clock(),
+            with pool.connection() as conn:
+                preview = scores_repo.preview_claimable(conn, limit=limit, now=clock(),
                                                         lease_minutes=settings.scores_sync_lease_minutes)
             return run.finish(_summary(Counter(claimed=len(preview), updated=len(preview),
                                                participants=sum(row["participants"] for row in preview))))
 
-        budget = Budget(settings.tick_scores_budget_seconds, clock=deps.clock)
+        budget = Budget(settings.tick_scores_budget_seconds, clock=clock)
         counts: Counter[str] = Counter()
         handled: list[int] = []
         longest = timedelta(0)
         while counts["claimed"] < limit and budget.fits(longest.total_seconds()):
-            batch = _claim_next(deps, budget, run, limit=limit - counts["claimed"], handled=handled)
+            batch = _claim_next(pool, clock, budget, run, lease_minutes=settings.scores_sync_lease_minutes,
+                                limit=limit - counts["claimed"], handled=handled)
             if not batch:
                 break
             handled += [item.id for item in batch]
             counts["claimed"] += len(batch)
-            started = deps.clock()
-            counts.update(_recalculate_isolated(deps, budget, run, batch))
-            longest = max(longest, deps.clock() - started)
-        stuck_alerts.alert_stuck_league_tournaments(deps, run)
+            started = clock()
+            counts.update(_recalculate_isolated(pool, clock, budget, run, batch))
+            longest = max(longest, clock() - started)
+        stuck_alerts.alert_stuck_league_tournaments(run, pool=pool, clock=clock, minutes=settings.stuck_scores_minutes)
         return run.finish(_summary(counts))
 
 
-def _claim_next(deps: Dependencies, budget: Budget, run: TickRun, *, limit: int, handled: list[int]) -> list[Claimed]:
+def _claim_next(pool: Pool, clock: Callable[[], datetime], budget: Budget, run: TickRun, *, lease_minutes: int,
+                limit: int, handled: list[int]) -> list[Claimed]:
     """The longest-waiting row; if its league is small, more small ones to share its statement.
     A large league's row is only ever claimed when the tick is about to calculate it."""
-    lease = deps.settings.scores_sync_lease_minutes
-    with deps.pool.connection() as conn, budget.transaction(conn):
-        first = scores_repo.claim(conn, run_id=run.run_id, limit=1, now=deps.clock(), lease_minutes=lease, handled=handled)
+    with pool.connection() as conn, budget.transaction(conn):
+        first = scores_repo.claim(conn, run_id=run.run_id, limit=1, now=clock(), lease_minutes=lease_minutes,
+                                  handled=handled)
         if not first or not first[0].small or limit == 1:
             return first
         more = scores_repo.claim(conn, run_id=run.run_id, limit=min(scores_repo.CLAIM_BATCH, limit) - 1,
-                                 now=deps.clock(), lease_minutes=lease, handled=handled + [first[0].id], small_only=True)
+                                 now=clock(), lease_minutes=lease_minutes, handled=handled + [first[0].id],
+                                 small_only=True)
     return first + more
 
 
-def _recalculate_isolated(deps: Dependencies, budget: Budget, run: TickRun, batch: list[Claimed]) -> Counter:
+def _recalculate_isolated(pool: Pool, clock: Callable[[], datetime], budget: Budget, run: TickRun,
+                          batch: list[Claimed]) -> Counter:
     """A batch in one transaction; if it fails, each row again in a savepoint of its own, so
     one failure (a lock, a timeout, a bug) fails that row only. Only a lost connection ends the tick."""
     try:
-        with deps.pool.connection() as conn, budget.transaction(conn):
-            return _recalculate(deps, conn, run, batch)
+        with pool.connection() as conn, budget.transaction(conn):
+            return _recalculate(conn, clock, run, batch)
     except Exception as exc:
         if connection_lost(exc):
-            _hand_back(deps, budget, run, batch)
+            _hand_back(pool, budget, run, batch)
             raise
         if len(batch) == 1:
-            return _failed(deps, budget, run, batch[0], exc)
+            return _failed(pool, budget, run, batch[0], exc)
     counts: Counter[str] = Counter()
-    with deps.pool.connection() as conn, budget.transaction(conn):
+    with pool.connection() as conn, budget.transaction(conn):
         for item in batch:
             try:
                 with conn.transaction():
-                    counts.update(_recalculate(deps, conn, run, [item]))
+                    counts.update(_recalculate(conn, clock, run, [item]))
             except Exception as exc:
                 if connection_lost(exc):
-                    _hand_back(deps, budget, run, batch)
+                    _hand_back(pool, budget, run, batch)
                     raise
-                counts.update(_failed(deps, budget, run, item, exc))
+                counts.update(_failed(pool, budget, run, item, exc))
     return counts
 
 
-def _recalculate(deps: Dependencies, conn, run: TickRun, batch: list[Claimed]) -> Counter:
+def _recalculate(conn, clock: Callable[[], datetime], run: TickRun, batch: list[Claimed]) -> Counter:
     """Recalculate and finish. A row marked during its calculation does not finish: alone, its
     writes are undone (_StaleClaim); in a batch they stand, harmlessly, under `outdata`."""
     scored = scores_repo.recalculate(conn, items=batch)
-    finished = scores_repo.finish(conn, ids=[item.id for item in batch], run_id=run.run_id, now=deps.clock())
+    finished = scores_repo.finish(conn, ids=[item.id for item in batch], run_id=run.run_id, now=clock())
     if len(batch) == 1 and not finished:
         raise _StaleClaim(batch[0].id)
     return Counter(updated=len(finished), requeued=len(batch) - len(finished),
                    participants=sum(scored.get(item_id, 0) for item_id in finished))
 
 
-def _failed(deps: Dependencies, budget: Budget, run: TickRun, item: Claimed, exc: Exception) -> Counter:
+def _failed(pool: Pool, budget: Budget, run: TickRun, item: Claimed, exc: Exception) -> Counter:
     if isinstance(exc, _StaleClaim):
         return Counter(requeued=1)
-    _hand_back(deps, budget, run, [item])
+    _hand_back(pool, budget, run, [item])
     message = f"{type(exc).__name__}: {str(exc).strip()}"
     run.item_failed(
         {"league_tournament_id": item.id, "league_id": item.league_id, "tournament_id": item.tournament_id},
@@ -119,11 +122,11 @@ def _failed(deps: Dependencies, budget: Budget, run: TickRun, item: Claimed, exc
     return Counter(failed=1)
 
 
-def _hand_back(deps: Dependencies, budget: Budget, run: TickRun, items: list[Claimed]) -> None:
+def _hand_back(pool: Pool, budget: Budget, run: TickRun, items: list[Claimed]) -> None:
     """Best effort, on a fresh connection: the rows go back to `outdata` for the next tick
     (if this fails, the lease returns them later)."""
     try:
-        with deps.pool.connection() as conn, budget.transaction(conn):
+        with pool.connection() as conn, budget.transaction(conn):
             scores_repo.requeue(conn, ids=[item.id for item in items], run_id=run.run_id)
     except Exception as exc:
         log_event("scores.hand_back_failed", run_id=run.run_id, league_tournaments=[i.id for i in items], error=str(exc))

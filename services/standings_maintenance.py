@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from database.pool import Pool
 from repositories import standings_reference as reference
 from repositories import standings_maintenance as maintenance_repo
-from services.dependencies import Dependencies
 
 
 def _differences(stored: list[dict], expected: list[dict], where: dict[str, Any]) -> list[dict[str, Any]]:
@@ -19,12 +19,12 @@ def _differences(stored: list[dict], expected: list[dict], where: dict[str, Any]
             for user_id in sorted(by_user.keys() | wanted.keys()) if by_user.get(user_id) != wanted.get(user_id)]
 
 
-def verify(deps: Dependencies, *, league_id: int | None = None) -> list[dict[str, Any]]:
+def verify(*, pool: Pool, league_id: int | None = None) -> list[dict[str, Any]]:
     """Every stored row that differs from the reference: of each up-to-date league tournament,
     of the whole-league standings of each league whose tournaments are all up to date, and
     each league's stored page."""
     differences: list[dict[str, Any]] = []
-    with deps.pool.connection() as conn, conn.transaction():
+    with pool.connection() as conn, conn.transaction():
         conn.execute("set transaction isolation level repeatable read")  # one snapshot for stored and expected
         rows = maintenance_repo.league_tournaments(conn, league_id=league_id)
         for row in rows:
@@ -44,12 +44,12 @@ def verify(deps: Dependencies, *, league_id: int | None = None) -> list[dict[str
     return differences
 
 
-def rebuild(deps: Dependencies, *, tournament_id: int | None = None) -> dict[str, int]:
+def rebuild(*, pool: Pool, tournament_id: int | None = None) -> dict[str, int]:
     """Tallies from scratch, one transaction per tournament; the league tournaments of every
     tournament whose tallies changed are marked `outdata`. Then the pages of the leagues
     concerned are rendered again, putting right a page that a change by hand left behind."""
     summary = {"tournaments": 0, "tallies_changed": 0, "league_tournaments_marked_outdata": 0}
-    with deps.pool.connection() as conn:
+    with pool.connection() as conn:
         tournaments = maintenance_repo.tournament_ids(conn, tournament_id=tournament_id)
         for tournament in tournaments:
             with conn.transaction():

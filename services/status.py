@@ -4,13 +4,13 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Callable
 
 from config import Settings
-from jobqueue.base import Queue
+from database.pool import Pool
+from jobqueue.base import QueueInspector
 from repositories import status as status_repo
 from repositories.matches import DuePolicy
-from services.dependencies import Dependencies
 from services.matches_tick import ROUND_JOB
 
 # How often Railway cron calls each tick (docs/deploy.md); a kind with no scheduled run for
@@ -39,22 +39,21 @@ def _listing(rows: list[dict], describe) -> str:
     return ", ".join(describe(row) for row in rows) + (f", and {more} more" if more > 0 else "")
 
 
-def pipeline_status(deps: Dependencies) -> dict[str, Any]:
+def pipeline_status(*, pool: Pool, queue: QueueInspector, clock: Callable[[], datetime], settings: Settings,
+                    policy: DuePolicy) -> dict[str, Any]:
     """The whole status document; `healthy` is true exactly when `problems` is empty."""
-    settings, now = deps.settings, deps.clock()
-    with deps.pool.connection() as conn:
-        matches, match_problems = _matches(conn, settings, now)
+    now = clock()
+    with pool.connection() as conn:
+        matches, match_problems = _matches(conn, settings, policy, now)
         scores, score_problems = _scores(conn, settings, now)
         ticks, tick_problems = _ticks(conn, now)
-    rounds, round_problems = _rounds(deps.queue(), now)
+    rounds, round_problems = _rounds(queue, now)
     problems = match_problems + round_problems + score_problems + tick_problems
     return {"healthy": not problems, "problems": problems, "checked_at": _iso(now),
             "matches": matches, "rounds": rounds, "scores": scores, "ticks": ticks}
 
 
-def _matches(conn, settings: Settings, now: datetime) -> tuple[dict, list[str]]:
-    policy = DuePolicy(settings.match_result_delay_minutes, settings.match_recheck_minutes,
-                       settings.postponed_recheck_minutes)
+def _matches(conn, settings: Settings, policy: DuePolicy, now: datetime) -> tuple[dict, list[str]]:
     params = policy.params(now)
     due = status_repo.due_now(conn, params=params)
     [overdue] = status_repo.open_since(conn, cutoff=params["open_cutoff"], first=1) or [None]
@@ -81,7 +80,7 @@ def _matches(conn, settings: Settings, now: datetime) -> tuple[dict, list[str]]:
     return section, problems
 
 
-def _rounds(queue: Queue, now: datetime) -> tuple[dict, list[str]]:
+def _rounds(queue: QueueInspector, now: datetime) -> tuple[dict, list[str]]:
     """From the queue itself, whichever backend holds it."""
     since = now - FAILED_ROUNDS_WINDOW
     oldest = queue.oldest_waiting(ROUND_JOB)

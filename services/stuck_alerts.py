@@ -4,12 +4,12 @@ notices it first (the `stuck_alert` ledger decides)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Callable
 
-from database.pool import connection_lost
+from database.pool import Pool, connection_lost
 from repositories import status as status_repo
 from services import monitoring
-from services.dependencies import Dependencies
 from services.runs import TickRun
 from services.structured_log import log_event
 
@@ -17,9 +17,9 @@ ALERTS_PER_TICK = 20  # a broad outage is one problem, not a flood of events
 LEDGER_DAYS = 7
 
 
-def alert_stuck_matches(deps: Dependencies, run: TickRun) -> int:
+def alert_stuck_matches(run: TickRun, *, pool: Pool, clock: Callable[[], datetime], hours: int) -> int:
     """Matches still not ended STUCK_MATCH_HOURS after kick-off; returns the events sent."""
-    now, hours = deps.clock(), deps.settings.stuck_match_hours
+    now = clock()
 
     def find(conn):
         return status_repo.open_since(conn, cutoff=now - timedelta(hours=hours), first=ALERTS_PER_TICK)
@@ -30,12 +30,12 @@ def alert_stuck_matches(deps: Dependencies, run: TickRun) -> int:
         return f"match/{match['id']}", message, {"tournament": match["tournament_id"], "match": match["id"],
                                                  "event": match["sofascore_event_id"]}
 
-    return _alert(deps, run, find, alert)
+    return _alert(run, find, alert, pool=pool, clock=clock)
 
 
-def alert_stuck_league_tournaments(deps: Dependencies, run: TickRun) -> int:
+def alert_stuck_league_tournaments(run: TickRun, *, pool: Pool, clock: Callable[[], datetime], minutes: int) -> int:
     """League tournaments waiting longer than STUCK_SCORES_MINUTES; returns the events sent."""
-    now, minutes = deps.clock(), deps.settings.stuck_scores_minutes
+    now = clock()
 
     def find(conn):
         return status_repo.waiting_since(conn, cutoff=now - timedelta(minutes=minutes), first=ALERTS_PER_TICK)
@@ -46,14 +46,14 @@ def alert_stuck_league_tournaments(deps: Dependencies, run: TickRun) -> int:
         return f"league-tournament/{row['id']}", message, {"league": row["league_id"], "league_tournament": row["id"],
                                                            "tournament": row["tournament_id"]}
 
-    return _alert(deps, run, find, alert)
+    return _alert(run, find, alert, pool=pool, clock=clock)
 
 
-def _alert(deps: Dependencies, run: TickRun, find, describe) -> int:
+def _alert(run: TickRun, find, describe, *, pool: Pool, clock: Callable[[], datetime]) -> int:
     """Best effort: a failure here is logged and never fails the tick (unless the database is gone)."""
     try:
-        today = deps.clock().date()
-        with deps.pool.connection() as conn, conn.transaction():
+        today = clock().date()
+        with pool.connection() as conn, conn.transaction():
             alerts = [describe(row) for row in find(conn)]
             new = status_repo.record_alerts(conn, items=[item for item, _, _ in alerts], day=today)
             status_repo.prune_alerts(conn, before=today - timedelta(days=LEDGER_DAYS))

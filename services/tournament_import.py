@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
-from provider.base import ProviderError, ProviderEvent, RoundRef
+from database.pool import Pool
+from provider.base import MatchDataProvider, ProviderError, ProviderEvent, RoundRef
 from repositories import tournaments as tournaments_repo
-from services.dependencies import Dependencies
 
 
 def _match_row(ref: RoundRef, event: ProviderEvent) -> dict[str, Any]:
@@ -22,13 +22,13 @@ def _match_row(ref: RoundRef, event: ProviderEvent) -> dict[str, Any]:
     }
 
 
-def import_tournament(deps: Dependencies, *, unique_tournament_id: int, season_id: int,
-                      name: str | None = None) -> dict[str, Any]:
+def import_tournament(*, pool: Pool, provider_factory: Callable[[], MatchDataProvider], unique_tournament_id: int,
+                      season_id: int, name: str | None = None) -> dict[str, Any]:
     """Fetch every round, then write tournament and matches in one transaction (idempotent).
 
     A provider failure raises ProviderError before anything is written.
     """
-    provider = deps.provider()
+    provider = provider_factory()
     try:
         rounds = provider.fetch_season_rounds(unique_tournament_id, season_id)
         rows: dict[int, dict[str, Any]] = {}
@@ -40,7 +40,7 @@ def import_tournament(deps: Dependencies, *, unique_tournament_id: int, season_i
                 season_name = season_name or event.season_name
     finally:
         provider.close()
-    with deps.pool.connection() as conn, conn.transaction():
+    with pool.connection() as conn, conn.transaction():
         tournament = tournaments_repo.upsert_tournament(
             conn, name=name or season_name or f"{unique_tournament_id}/{season_id}",
             unique_tournament_id=unique_tournament_id, season_id=season_id)

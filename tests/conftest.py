@@ -14,10 +14,15 @@ import pytest
 from psycopg import sql
 from psycopg.rows import dict_row
 
-from app import create_app
+from app import create_app, init_sentry
+from bootstrap import services_of
 from config import Settings
 from database.migrations import apply_migrations
 from tests.support import FakeClock, RecordingSleep, ended, insert, predict, seed_league, seed_match, seed_tournament
+
+# The flask, gunicorn and demo processes the tests start run in the project's directory: a
+# developer's .env must not reach them, so each sees only what its test sets.
+os.environ["FLASK_SKIP_DOTENV"] = "1"
 
 TRUNCATE_ALL = """
 select string_agg(format('%I.%I', schemaname, tablename), ', ') as tables
@@ -159,7 +164,7 @@ def settings(database_url) -> Settings:
 
 @pytest.fixture
 def make_app(clock, sleep):
-    """Build apps with given settings; every pool is closed after the test."""
+    """Build apps with given settings; every app's connections are closed after the test."""
     apps = []
 
     def make(settings: Settings, **overrides):
@@ -170,7 +175,7 @@ def make_app(clock, sleep):
 
     yield make
     for application in apps:
-        application.extensions["db_pool"].close()
+        services_of(application).close()
 
 
 @pytest.fixture
@@ -219,8 +224,6 @@ def sentry_events(make_app, settings):
     class _Transport(Transport):
         def capture_envelope(self, envelope):
             captured.envelopes.append(envelope)
-
-    from services.monitoring import init_sentry
 
     init_sentry(settings, transport=_Transport)
     yield captured

@@ -11,6 +11,10 @@ import time
 import psycopg
 from psycopg.rows import dict_row
 
+from jobqueue.base import Job
+from jobqueue.postgres import PostgresQueue, job_from_row
+from jobqueue.redis import RedisQueue, job_from_hash
+
 AUTH = {"Authorization": "Bearer test-token"}
 START = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
 
@@ -87,18 +91,25 @@ def lt_statuses(conn: psycopg.Connection) -> dict[int, str]:
     return {row["id"]: row["participants_scores_status"] for row in rows}
 
 
-def takeover_route(clock: FakeClock, deps, *, first, then, expiry_seconds: float):
+def stored_job(queue: PostgresQueue | RedisQueue, job_id: str) -> Job | None:
+    """A job in any state, read straight from its backend: what a test checks, never what a tick needs."""
+    if isinstance(queue, RedisQueue):
+        return job_from_hash(queue.redis.hgetall(f"{queue.prefix}:job:{job_id}"))
+    with queue.pool.connection() as conn:
+        row = conn.execute("select * from queue_job where id = %s", (int(job_id),)).fetchone()
+    return job_from_row(row) if row else None
+
+
+def takeover_route(clock: FakeClock, services, *, first, then, expiry_seconds: float):
     """A stand-in route for a round: the first request (tick A's) stalls past A's claim expiry
     while a whole tick B takes the round over and writes it; then A gets `first`. B's own
     request gets `then`. Returns the route and the list B's summary is appended to."""
-    from services.matches_tick import run_matches_tick
-
     b_summaries: list[dict] = []
 
     def route(attempt: int):
         if attempt == 1:
             clock.advance(expiry_seconds + 1)
-            b_summaries.append(run_matches_tick(deps))
+            b_summaries.append(services.run_matches_tick())
             return first
         return then
 

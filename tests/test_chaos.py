@@ -16,12 +16,12 @@ import pytest
 from psycopg.rows import dict_row
 from werkzeug import Response
 
+from bootstrap import services_of
 from repositories.scores import SMALL_LEAGUE_PARTICIPANTS
-from services.dependencies import Dependencies
-from services.matches_tick import ROUND_JOB, run_matches_tick
-from services.scores_tick import run_scores_tick
+from services.matches_tick import ROUND_JOB
 from tests.sofascore import event, final_score, round_path
-from tests.support import wait_until_blocked, assert_standings_match_reference, lt_statuses, seed_league, seed_match, seed_tournament
+from tests.support import (wait_until_blocked, assert_standings_match_reference, lt_statuses, seed_league, seed_match,
+                           seed_tournament, stored_job)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -72,25 +72,25 @@ def test_a_matches_tick_killed_mid_round_strands_only_that_round(make_app, setti
     wait_for_backends_to_end(db, "chaos-matches")
 
     assert db.execute("select count(*) as n from match where status <> 'open' or last_checked_at is not null").fetchone()["n"] == 0
-    deps = Dependencies.from_app(make_app(dataclasses.replace(settings, sofascore_base_url=standin.base_url,
-                                                              queue_url=queue_url)))
-    queue = deps.queue()
+    services = services_of(make_app(dataclasses.replace(settings, sofascore_base_url=standin.base_url,
+                                                        queue_url=queue_url)))
+    queue = services.queue
     keys = [f"{tournament['id']}/{n}//" for n in (1, 2, 3)]
     clock.set(real_now + timedelta(seconds=30))
     assert queue.active_keys(ROUND_JOB, singleton_keys=keys) == {keys[0]}, "only the round in flight was claimed"
-    assert [queue.get(job_id).state for job_id in ("1", "2", "3")] == ["active", "created", "created"]
+    assert [stored_job(queue, job_id).state for job_id in ("1", "2", "3")] == ["active", "created", "created"]
     assert lt_statuses(db) == {lt["id"]: "up-to-date"}
 
     standin.round(round_path(17, 100, 1), [event(i, 100, start=kickoff, home=final_score(2), away=final_score(0)) for i in (10, 11)])
     clock.set(real_now + timedelta(minutes=1))
-    at_once = run_matches_tick(deps)
+    at_once = services.run_matches_tick()
     assert (at_once["rounds_processed"], at_once["rounds_skipped"], at_once["matches_ended"]) == (2, 1, 4), \
         "the unstarted rounds are done at once; the one in flight waits for its claim to expire"
     clock.set(real_now + timedelta(minutes=6))
-    after_expiry = run_matches_tick(deps)
+    after_expiry = services.run_matches_tick()
     assert (after_expiry["rounds_processed"], after_expiry["matches_ended"]) == (1, 2)
     assert db.execute("select count(*) as n from match where status = 'ended'").fetchone()["n"] == 6
-    job = queue.get("1")
+    job = stored_job(queue, "1")
     assert (job.state, job.retry_count) == ("completed", 1) and job.last_error.startswith("expired")
     assert lt_statuses(db) == {lt["id"]: "outdata"}
 
@@ -125,13 +125,13 @@ def test_a_scores_tick_killed_mid_recalculation_strands_only_that_league_tournam
     assert db.execute("select count(*) as n from participant_score").fetchone()["n"] == 0, "nothing half-written"
     [stranded] = [lt_id for lt_id, status in statuses.items() if status == "syncing"]
 
-    deps = Dependencies.from_app(make_app(settings))
+    services = services_of(make_app(settings))
     clock.set(real_now + timedelta(minutes=1))
-    at_once = run_scores_tick(deps)
+    at_once = services.run_scores_tick()
     assert (at_once["league_tournaments_claimed"], at_once["league_tournaments_updated"]) == (2, 2)
     assert lt_statuses(db)[stranded] == "syncing", "the row in flight waits for its lease"
     clock.set(real_now + timedelta(minutes=11))
-    after_lease = run_scores_tick(deps)
+    after_lease = services.run_scores_tick()
     assert after_lease["league_tournaments_updated"] == 1
     assert set(lt_statuses(db).values()) == {"up-to-date"}
     assert_standings_match_reference(db)

@@ -4,14 +4,16 @@ from datetime import timedelta
 
 import pytest
 
+from bootstrap import services_of
+from jobqueue.base import FailOutcome
 from jobqueue.postgres import PostgresQueue
 from jobqueue.redis import RedisQueue
-from tests.support import START
+from tests.support import START, stored_job
 
 
 @pytest.fixture
 def pg_queue(app, clock):
-    return PostgresQueue(app.extensions["db_pool"], clock=clock)
+    return PostgresQueue(services_of(app).pool, clock=clock)
 
 
 @pytest.fixture
@@ -64,14 +66,14 @@ def test_fail_retries_with_delay_until_the_limit_then_keeps_the_failed_job(queue
     for attempt in (1, 2):
         [job] = queue.fetch("round", singleton_keys=["round-1"], limit=1)
         assert job.retry_count == attempt - 1
-        assert queue.fail(job, error=f"boom {attempt}") == "retry"
-        assert queue.get(job_id).start_after == clock() + timedelta(seconds=30)
+        assert queue.fail(job, error=f"boom {attempt}") is FailOutcome.RETRY
+        assert stored_job(queue, job_id).start_after == clock() + timedelta(seconds=30)
         clock.advance(29)
         assert queue.fetch("round", singleton_keys=["round-1"], limit=1) == [], "waits out its delay"
         clock.advance(1)
     [job] = queue.fetch("round", singleton_keys=["round-1"], limit=1)
-    assert queue.fail(job, error="boom 3") == "failed"
-    failed = queue.get(job_id)
+    assert queue.fail(job, error="boom 3") is FailOutcome.FAILED
+    failed = stored_job(queue, job_id)
     assert (failed.state, failed.retry_count, failed.last_error) == ("failed", 3, "boom 3")
     assert queue.fetch("round", singleton_keys=["round-1"], limit=1) == []
 
@@ -80,17 +82,17 @@ def test_fail_with_explicit_wait_and_final(queue, clock):
     job_id = send(queue)
     [job] = queue.fetch("round", singleton_keys=["round-1"], limit=1)
     queue.fail(job, error="429", retry_in=90)
-    assert queue.get(job_id).start_after == clock() + timedelta(seconds=90)
+    assert stored_job(queue, job_id).start_after == clock() + timedelta(seconds=90)
     clock.advance(90)
     [job] = queue.fetch("round", singleton_keys=["round-1"], limit=1)
-    assert queue.fail(job, error="404", final=True) == "failed"
+    assert queue.fail(job, error="404", final=True) is FailOutcome.FAILED
 
 
 def test_release_gives_a_job_back_without_counting_an_attempt(queue):
     job_id = send(queue)
     [job] = queue.fetch("round", singleton_keys=["round-1"], limit=1)
     queue.release(job)
-    again = queue.get(job_id)
+    again = stored_job(queue, job_id)
     assert (again.state, again.retry_count) == ("created", 0)
     assert [j.id for j in queue.fetch("round", singleton_keys=["round-1"], limit=1)] == [job_id]
 
@@ -116,7 +118,7 @@ def test_an_expired_job_out_of_attempts_is_failed_and_returned_for_reporting(que
     assert (failed.id, failed.state, failed.singleton_key, failed.retry_count) == (job_id, "failed", "round-1", 1)
     assert failed.last_error.startswith("expired")
     assert queue.fetch("round", singleton_keys=["round-1"], limit=1) == []
-    assert queue.get(job_id).state == "failed"
+    assert stored_job(queue, job_id).state == "failed"
     assert send(queue) is not None, "a failed job frees its key"
 
 
@@ -126,7 +128,7 @@ def test_waiting_jobs_no_longer_wanted_are_cancelled_and_free_their_key(queue, c
     active = send(queue, "in-flight")
     queue.fetch("round", singleton_keys=["in-flight"], limit=1)
     assert queue.cancel_waiting("round", keep_keys=["still-due"]) == 1
-    assert (queue.get(stale).state, queue.get(kept).state, queue.get(active).state) == ("cancelled", "created", "active")
+    assert [stored_job(queue, job_id).state for job_id in (stale, kept, active)] == ["cancelled", "created", "active"]
     assert send(queue, "moved-away") is not None
 
 
@@ -140,8 +142,8 @@ def test_finished_jobs_older_than_the_cut_off_are_pruned(queue, clock):
     queue.fail(job, error="404", final=True)
     waiting = send(queue, "waiting")
     assert queue.prune("round", finished_before=clock() - timedelta(seconds=60)) == 1
-    assert queue.get(old) is None
-    assert queue.get(recent).state == "failed" and queue.get(waiting).state == "created"
+    assert stored_job(queue, old) is None
+    assert stored_job(queue, recent).state == "failed" and stored_job(queue, waiting).state == "created"
 
 
 def test_every_claim_of_a_round_carries_a_fencing_token_that_grows(queue, clock):
@@ -158,7 +160,7 @@ def test_every_claim_of_a_round_carries_a_fencing_token_that_grows(queue, clock)
     send(queue)
     [next_job] = queue.fetch("round", singleton_keys=["round-1"], limit=1)
     assert next_job.fence > taken_over.fence, "a later job of the same round claims with a higher token"
-    assert isinstance(next_job.fence, int) and next_job.fence == queue.get(next_job.id).fence
+    assert isinstance(next_job.fence, int) and next_job.fence == stored_job(queue, next_job.id).fence
 
 
 def test_a_claim_that_expired_and_was_taken_over_can_no_longer_finish_the_job(queue, clock):
@@ -169,9 +171,9 @@ def test_a_claim_that_expired_and_was_taken_over_can_no_longer_finish_the_job(qu
     [current] = queue.fetch("round", singleton_keys=["round-1"], limit=1)
     assert current.id == stale.id == job_id and current.claim_id != stale.claim_id
     assert queue.complete(stale) is False
-    assert queue.fail(stale, error="late") == "lost"
+    assert queue.fail(stale, error="late") is FailOutcome.LOST
     queue.release(stale)
-    assert queue.get(job_id).state == "active"
+    assert stored_job(queue, job_id).state == "active"
     assert queue.complete(current) is True
 
 

@@ -13,9 +13,8 @@ import psycopg
 import pytest
 from psycopg.rows import dict_row
 
+from bootstrap import services_of
 from repositories.standings_maintenance import differing_league_pages
-from services.dependencies import Dependencies
-from services.scores_tick import run_scores_tick
 from tests.support import ended, seed_tournament, wait_until_blocked
 
 
@@ -64,7 +63,7 @@ PATHS = {
 @pytest.fixture
 def settled(app, db, world):
     """The world with every league tournament scored, so any change shows on the page."""
-    run_scores_tick(Dependencies.from_app(app))
+    services_of(app).run_scores_tick()
     return world
 
 

@@ -6,8 +6,7 @@ from itertools import product
 
 import pytest
 
-from services.dependencies import Dependencies
-from services.scores_tick import run_scores_tick
+from bootstrap import services_of
 from tests.support import hold_score_writes, wait_until_blocked, START, insert, seed_league, seed_match, seed_tournament
 
 STATUSES = ("outdata", "syncing", "up-to-date")
@@ -87,7 +86,7 @@ def test_standings_are_ordered_by_rank_then_name_then_id_and_paginated(app, clie
         rows.append(insert(db, "app_user", name=name))
         insert(db, "league_participant", league_id=league["league"]["id"], user_id=rows[-1]["id"])
         insert(db, "prediction", user_id=rows[-1]["id"], match_id=match["id"], home_score=guess[0], away_score=guess[1])
-    run_scores_tick(Dependencies.from_app(app))
+    services_of(app).run_scores_tick()
     base = f"/api/leagues/{league['league']['id']}/standings?tournament_id={league['liga']['id']}"
     body = client.get(base).get_json()
     assert body["total"] == 4 and body["participants_scores_status"] == "up-to-date"
@@ -113,7 +112,7 @@ def test_a_league_shows_syncing_while_a_tick_holds_it_and_up_to_date_after(app, 
     url = f"/api/leagues/{league['league']['id']}"
     assert client.get(url).get_json()["participants_scores_status"] == "outdata"
     blocker = hold_score_writes(database_url)
-    tick = threading.Thread(target=run_scores_tick, args=(Dependencies.from_app(app),))
+    tick = threading.Thread(target=services_of(app).run_scores_tick)
     tick.start()
     try:
         wait_until_blocked(db)
@@ -146,7 +145,7 @@ def test_the_bodies_the_database_builds_match_their_documented_schemas(app, clie
     user = insert(db, "app_user", name="Ana")
     insert(db, "league_participant", league_id=league["league"]["id"], user_id=user["id"])
     seed_match(db, league["liga"], 1, status="ended", home_score=1, away_score=0, home_score_regular=1, away_score_regular=0)
-    run_scores_tick(Dependencies.from_app(app))
+    services_of(app).run_scores_tick()
     base = f"/api/leagues/{league['league']['id']}"
     body = client.get(base).get_json()
     assert LeagueSchema().validate(body) == {} and list(body) == list(LeagueSchema().fields)

@@ -12,8 +12,7 @@ import pytest
 from psycopg.rows import dict_row
 
 from app import utc_now
-from services.dependencies import Dependencies
-from services.scores_tick import run_scores_tick
+from bootstrap import services_of
 from tests.sofascore import event, final_score, round_path
 from tests.support import wait_until_blocked, AUTH, KICKOFF, insert, lt_statuses, match_row, seed_league, seed_match, seed_tournament
 
@@ -51,14 +50,14 @@ def hold(database_url, statement, params=()):
 
 @pytest.mark.timeout(30)
 def test_standings_rows_held_by_another_session_fail_one_item_and_the_tick_ends_in_budget(real_time_app, db, leagues, database_url, sentry_events):
-    deps = Dependencies.from_app(real_time_app)
-    run_scores_tick(deps)
+    services = services_of(real_time_app)
+    services.run_scores_tick()
     db.execute("update league_tournament set participants_scores_status = 'outdata'")
     held = leagues[2]["id"]
     blocker = hold(database_url, "select * from participant_score where league_tournament_id = %s for update", (held,))
     try:
         started = time.monotonic()
-        summary = run_scores_tick(deps)
+        summary = services.run_scores_tick()
         elapsed = time.monotonic() - started
     finally:
         blocker.rollback()
@@ -69,7 +68,7 @@ def test_standings_rows_held_by_another_session_fail_one_item_and_the_tick_ends_
     run = real_time_app.test_client().get("/internal/runs?kind=scores&limit=1", headers=AUTH).get_json()["runs"][0]
     assert run["outcome"] == "partial" and "LockNotAvailable" in run["errors"][0]["error"]
     assert [e["tags"]["league_tournament"] for e in sentry_events.errors()] == [str(held)]
-    assert run_scores_tick(deps)["league_tournaments_updated"] == 1, "the next tick finishes it"
+    assert services.run_scores_tick()["league_tournaments_updated"] == 1, "the next tick finishes it"
 
 
 @pytest.mark.timeout(30)
@@ -81,7 +80,7 @@ def test_a_statement_that_would_outlive_the_budget_is_cancelled_at_the_deadline(
     db.execute("create trigger slow_standings before insert on participant_score for each row execute function slow_standings()")
     try:
         started = time.monotonic()
-        summary = run_scores_tick(Dependencies.from_app(app))
+        summary = services_of(app).run_scores_tick()
         elapsed = time.monotonic() - started
     finally:
         db.execute("drop trigger slow_standings on participant_score")

@@ -13,10 +13,9 @@ import psycopg
 import pytest
 from psycopg.rows import dict_row
 
+from bootstrap import services_of
 from provider.base import ProviderEvent
 from repositories import matches as matches_repo
-from services.dependencies import Dependencies
-from services.scores_tick import run_scores_tick
 from tests.support import KICKOFF, START, assert_standings_match_reference, insert, seed_league, seed_match, seed_tournament
 
 
@@ -42,8 +41,8 @@ def world(db):
 
 
 @pytest.fixture
-def deps(app):
-    return Dependencies.from_app(app)
+def services(app):
+    return services_of(app)
 
 
 def statuses(db) -> dict[int, str]:
@@ -86,16 +85,16 @@ PATHS = {
 
 
 @pytest.mark.parametrize("path", PATHS)
-def test_a_mark_on_a_row_already_outdata_holds_it_until_commit(deps, db, world, database_url, path):
+def test_a_mark_on_a_row_already_outdata_holds_it_until_commit(services, db, world, database_url, path):
     change, affected = PATHS[path]
-    run_scores_tick(deps)
+    services.run_scores_tick()
     assert set(statuses(db).values()) == {"up-to-date"}
     db.execute("update league_tournament set participants_scores_status = 'outdata'")  # already waiting
 
     writer = psycopg.connect(database_url, row_factory=dict_row)
     try:
         change(writer, world)                   # 1. the change, its transaction still open
-        during = run_scores_tick(deps)          # 2. a scores tick runs meanwhile (never waits: SKIP LOCKED)
+        during = services.run_scores_tick()     # 2. a scores tick runs meanwhile (never waits: SKIP LOCKED)
         assert during["league_tournaments_claimed"] == 3 - len(affected), "the held rows are not claimed"
         writer.commit()                         # 3. the change commits
     finally:
@@ -103,24 +102,24 @@ def test_a_mark_on_a_row_already_outdata_holds_it_until_commit(deps, db, world, 
 
     assert {statuses(db)[world["rows"][name]] for name in affected} == {"outdata"}
     assert_standings_match_reference(db)
-    after = run_scores_tick(deps)
+    after = services.run_scores_tick()
     assert after["league_tournaments_updated"] == len(affected)
     assert set(statuses(db).values()) == {"up-to-date"}
     assert_standings_match_reference(db)
 
 
 @pytest.mark.parametrize("path", ["a member joins", "the matches tick writes a result"])
-def test_a_mark_on_an_up_to_date_row_marks_it_and_the_count_says_so(deps, db, world, path):
+def test_a_mark_on_an_up_to_date_row_marks_it_and_the_count_says_so(services, db, world, path):
     change, affected = PATHS[path]
-    run_scores_tick(deps)
+    services.run_scores_tick()
     with db.transaction():
         change(db, world)
         assert matches_repo.marked_outdata_in_transaction(db) == len(affected)
     assert {statuses(db)[world["rows"][name]] for name in affected} == {"outdata"}
 
 
-def test_a_mark_keeps_the_time_of_the_first_mark_for_ordering(deps, db, world):
-    run_scores_tick(deps)
+def test_a_mark_keeps_the_time_of_the_first_mark_for_ordering(services, db, world):
+    services.run_scores_tick()
     db.execute("update league_tournament set participants_scores_status = 'outdata', marked_outdata_at = %s",
                (START - timedelta(days=1),))
     PATHS["a member joins"][0](db, world)
@@ -128,8 +127,8 @@ def test_a_mark_keeps_the_time_of_the_first_mark_for_ordering(deps, db, world):
     assert set(stamps.values()) == {START - timedelta(days=1)}, "already waiting: its first mark still counts"
 
 
-def test_changes_that_do_not_touch_standings_mark_nothing(deps, db, world):
-    run_scores_tick(deps)
+def test_changes_that_do_not_touch_standings_mark_nothing(services, db, world):
+    services.run_scores_tick()
     db.execute("update match set last_checked_at = now(), home_team = 'Renamed' where tournament_id = %s", (world["liga"]["id"],))
     db.execute("update prediction set home_score = 5 where match_id = %s", (world["m3"]["id"],))  # the open match
     db.execute("update league set name = 'Renamed'")

@@ -7,10 +7,10 @@ from datetime import timedelta
 import pytest
 import requests
 
-from services.dependencies import Dependencies
+from bootstrap import services_of
 from services.matches_tick import EXPIRY_MARGIN_SECONDS, ROUND_JOB
 from tests.sofascore import error_response, event, final_score, json_response, round_path
-from tests.support import AUTH, KICKOFF, START, match_row, seed_match, seed_tournament, takeover_route
+from tests.support import AUTH, KICKOFF, START, match_row, seed_match, seed_tournament, stored_job, takeover_route
 
 
 @pytest.fixture
@@ -130,7 +130,7 @@ def test_a_job_that_expired_into_failed_is_reported_like_any_final_failure(queue
                                                                            sentry_events):
     seed_match(db, tournament, 1)
     key = f"{tournament['id']}/1//"
-    queue = Dependencies.from_app(queue_app).queue()
+    queue = services_of(queue_app).queue
     data = {"tournament_id": tournament["id"], "round_number": 1, "round_slug": None, "round_prefix": None,
             "sofascore_unique_tournament_id": 17, "sofascore_season_id": 100}
     job_id = queue.send(ROUND_JOB, data, singleton_key=key, retry_limit=0, expire_in=300)
@@ -144,37 +144,37 @@ def test_a_job_that_expired_into_failed_is_reported_like_any_final_failure(queue
     assert run["errors"][0]["round"] == key and run["errors"][0]["error"].startswith("expired")
     assert match_row(db, 1)["last_checked_at"] == clock()
     assert [e["tags"]["round"] for e in sentry_events.errors()] == [key]
-    assert standin.counts == {} and queue.get(job_id).state == "failed"
+    assert standin.counts == {} and stored_job(queue, job_id).state == "failed"
 
 
 def test_a_waiting_job_whose_round_stopped_being_due_is_cancelled_and_old_jobs_pruned(make_app, settings, db, standin,
                                                                                       tournament, clock, queue_url):
     app = make_app(dataclasses.replace(settings, sofascore_base_url=standin.base_url, queue_url=queue_url,
                                        tick_matches_budget_seconds=40))
-    client, queue = app.test_client(), Dependencies.from_app(app).queue()
+    client, queue = app.test_client(), services_of(app).queue
     key = f"{tournament['id']}/1//"
     seed_match(db, tournament, 1)
     standin.respond(round_path(17, 100, 1), error_response(500))
     assert tick(client)["rounds_deferred"] == 1, "its retry wait would cross the budget"
     assert queue.active_keys(ROUND_JOB, singleton_keys=[key]) == set()
-    waiting = queue.get("1")  # the first job of a fresh queue, on either backend
+    waiting = stored_job(queue, "1")  # the first job of a fresh queue, on either backend
     assert (waiting.singleton_key, waiting.state) == (key, "retry")
     db.execute("update match set start_time = %s", (START + timedelta(days=7),))  # kick-off moved a week
     clock.advance(600)
     assert tick(client)["rounds_due"] == 0
-    assert queue.get(waiting.id).state == "cancelled"
+    assert stored_job(queue, waiting.id).state == "cancelled"
     clock.advance(31 * 24 * 3600)
     tick(client)
-    assert queue.get(waiting.id) is None, "finished jobs older than RUNS_RETENTION_DAYS are pruned"
+    assert stored_job(queue, waiting.id) is None, "finished jobs older than RUNS_RETENTION_DAYS are pruned"
 
 
 @pytest.mark.parametrize("status", [500, 404])
 def test_a_tick_whose_claim_was_taken_over_writes_and_reports_nothing(queue_app, db, standin, tournament, clock,
                                                                       sentry_events, status):
     seed_match(db, tournament, 1)
-    deps = Dependencies.from_app(queue_app)
+    services = services_of(queue_app)
     route, b_summaries = takeover_route(
-        clock, deps, expiry_seconds=deps.settings.tick_matches_budget_seconds + EXPIRY_MARGIN_SECONDS,
+        clock, services, expiry_seconds=services.settings.tick_matches_budget_seconds + EXPIRY_MARGIN_SECONDS,
         first=error_response(status),
         then=json_response({"events": [event(1, 100, start=KICKOFF, home=final_score(1), away=final_score(0))]}))
     standin._routes[round_path(17, 100, 1)] = route

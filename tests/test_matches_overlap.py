@@ -5,8 +5,8 @@ import dataclasses
 import threading
 from pathlib import Path
 
-from services.dependencies import Dependencies
-from services.matches_tick import EXPIRY_MARGIN_SECONDS, run_matches_tick
+from bootstrap import services_of
+from services.matches_tick import EXPIRY_MARGIN_SECONDS
 from tests.sofascore import event, final_score, json_response, round_path
 from tests.support import KICKOFF, lt_statuses, seed_league, seed_match, seed_tournament, takeover_route
 
@@ -24,14 +24,14 @@ def test_five_ticks_at_once_fetch_each_of_20_rounds_exactly_once(make_app, setti
                       [event(i, 100, start=KICKOFF, home=final_score(1), away=final_score(0)) for i in ids])
     app = make_app(dataclasses.replace(settings, sofascore_base_url=standin.base_url, db_pool_max_size=12,
                                        queue_url=queue_url))
-    deps = Dependencies.from_app(app)
+    services = services_of(app)
     barrier = threading.Barrier(5)
     summaries, failures = [], []
 
     def one_tick():
         try:
             barrier.wait(timeout=10)
-            summaries.append(run_matches_tick(deps, max_rounds=5))
+            summaries.append(services.run_matches_tick(max_rounds=5))
         except Exception as exc:  # surfaced by the assertion below
             failures.append(exc)
 
@@ -58,14 +58,14 @@ def test_a_tick_whose_claim_was_taken_over_and_written_is_fenced_out(make_app, s
     tournament = seed_tournament(db)
     seed_match(db, tournament, 1)
     app = make_app(dataclasses.replace(settings, sofascore_base_url=standin.base_url, queue_url=queue_url))
-    deps = Dependencies.from_app(app)
+    services = services_of(app)
     path = round_path(17, 100, 1)
     route, b_summaries = takeover_route(
-        clock, deps, expiry_seconds=settings.tick_matches_budget_seconds + EXPIRY_MARGIN_SECONDS,
+        clock, services, expiry_seconds=settings.tick_matches_budget_seconds + EXPIRY_MARGIN_SECONDS,
         first=json_response({"events": [event(1, 100, start=KICKOFF, home=final_score(9), away=final_score(9))]}),
         then=json_response({"events": [event(1, 100, start=KICKOFF, home=final_score(2), away=final_score(0))]}))
     standin._routes[path] = route
-    a = run_matches_tick(deps)
+    a = services.run_matches_tick()
     [b] = b_summaries
     assert (b["rounds_processed"], b["matches_ended"]) == (1, 1)
     assert (a["rounds_skipped"], a["rounds_processed"], a["matches_ended"], a["matches_checked"]) == (1, 0, 0, 0)

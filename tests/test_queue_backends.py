@@ -10,10 +10,10 @@ import time
 import pytest
 import redis
 
+from bootstrap import services_of
 from config import ConfigError, Settings
-from services.dependencies import Dependencies
 from tests.sofascore import error_response, event, final_score, json_response, round_path
-from tests.support import AUTH, KICKOFF, free_port, match_row, seed_match, seed_tournament
+from tests.support import AUTH, KICKOFF, free_port, match_row, seed_match, seed_tournament, stored_job
 
 
 class RedisServer:
@@ -125,7 +125,7 @@ def test_switching_backends_abandons_waiting_jobs_safely(make_app, settings, db,
     on_postgres = make_app(dataclasses.replace(settings, sofascore_base_url=standin.base_url,
                                                tick_matches_budget_seconds=40))
     assert on_postgres.test_client().post("/internal/tick/matches", headers=AUTH).get_json()["rounds_deferred"] == 1
-    abandoned = Dependencies.from_app(on_postgres).queue().get("1")
+    abandoned = stored_job(services_of(on_postgres).queue, "1")
     assert abandoned.state == "retry", "waiting in PostgreSQL for its next attempt"
 
     standin.round(path, [event(1, 100, start=KICKOFF, home=final_score(3), away=final_score(1))])
@@ -138,5 +138,5 @@ def test_switching_backends_abandons_waiting_jobs_safely(make_app, settings, db,
     clock.advance(600)
     back = make_app(dataclasses.replace(settings, sofascore_base_url=standin.base_url))
     assert back.test_client().post("/internal/tick/matches", headers=AUTH).get_json()["rounds_due"] == 0
-    assert Dependencies.from_app(back).queue().get("1").state == "cancelled", \
+    assert stored_job(services_of(back).queue, "1").state == "cancelled", \
         "switching back, the old job is cancelled: its round is no longer due"

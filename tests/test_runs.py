@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 
+from bootstrap import services_of
 from tests.sofascore import error_response, event, final_score, round_path
 from tests.support import AUTH, KICKOFF, START, insert, seed_match, seed_tournament
 
@@ -91,7 +92,7 @@ def test_a_cron_tick_checks_in_to_sentry_and_failed_rounds_are_tagged(client, db
 
 def test_a_tick_that_cannot_run_checks_in_as_error(make_app, settings, sentry_events, db):
     broken = make_app(dataclasses.replace(settings, db_pool_timeout_seconds=1.0))
-    broken.extensions["db_pool"].close()
+    services_of(broken).pool.close()
     response = broken.test_client().post("/internal/tick/scores", headers=CRON)
     assert response.status_code == 503 and response.get_json()["error"] == "database unavailable"
     assert [c["status"] for c in sentry_events.check_ins()] == ["in_progress", "error"]

@@ -6,15 +6,14 @@ from datetime import timedelta
 
 import pytest
 
+from bootstrap import services_of
 from repositories import scores as scores_repo
-from services.dependencies import Dependencies
-from services.scores_tick import run_scores_tick
 from tests.support import AUTH, START, hold_score_writes, lt_statuses, wait_until_blocked
 
 
 @pytest.fixture
-def deps(app):
-    return Dependencies.from_app(app)
+def services(app):
+    return services_of(app)
 
 
 def table(db, league_tournament) -> list[tuple]:
@@ -25,8 +24,8 @@ def table(db, league_tournament) -> list[tuple]:
     return [tuple(r.values()) for r in rows]
 
 
-def test_the_hand_worked_table(deps, db, world, client):
-    summary = run_scores_tick(deps)
+def test_the_hand_worked_table(services, db, world, client):
+    summary = services.run_scores_tick()
     assert summary["league_tournaments_claimed"] == 3 and summary["league_tournaments_updated"] == 3
     assert summary["participants_scored"] == 5 + 5 + 2
     #                 name   points exact gd outcome rank
@@ -53,19 +52,19 @@ def test_the_hand_worked_table(deps, db, world, client):
         ("Ana", 17, 3, 1), ("Cid", 10, 0, 2), ("Ben", 9, 1, 3), ("Dee", 7, 1, 4), ("Eve", 0, 0, 5)]
 
 
-def test_rerunning_changes_nothing_and_one_mark_recalculates_only_that_one(deps, db, world, clock):
-    run_scores_tick(deps)
+def test_rerunning_changes_nothing_and_one_mark_recalculates_only_that_one(services, db, world, clock):
+    services.run_scores_tick()
     before = db.execute("select * from participant_score order by league_tournament_id, user_id").fetchall()
     stamps = db.execute("select id, participants_scores_updated_at from league_tournament order by id").fetchall()
     clock.advance(300)
-    again = run_scores_tick(deps)
+    again = services.run_scores_tick()
     assert again["league_tournaments_claimed"] == 0 and again["participants_scored"] == 0
     assert db.execute("select * from participant_score order by league_tournament_id, user_id").fetchall() == before
     assert db.execute("select id, participants_scores_updated_at from league_tournament order by id").fetchall() == stamps
 
     db.execute("update league set points_outcome = 3 where id = %s", (world["custom"]["id"],))
     clock.advance(300)
-    third = run_scores_tick(deps)
+    third = services.run_scores_tick()
     assert (third["league_tournaments_claimed"], third["league_tournaments_updated"], third["participants_scored"]) == (1, 1, 2)
     assert table(db, world["custom_liga"])[0] == ("Ana", 18, 1, 1, 1, 1)
     refreshed = {r["id"]: r["participants_scores_updated_at"] for r in db.execute("select id, participants_scores_updated_at from league_tournament")}
@@ -73,18 +72,18 @@ def test_rerunning_changes_nothing_and_one_mark_recalculates_only_that_one(deps,
     assert refreshed[world["office_liga"]["id"]] == START
 
 
-def test_a_participant_who_leaves_loses_their_row(deps, db, world):
-    run_scores_tick(deps)
+def test_a_participant_who_leaves_loses_their_row(services, db, world):
+    services.run_scores_tick()
     db.execute("delete from league_participant where league_id = %s and user_id = %s", (world["custom"]["id"], world["users"]["Ben"]["id"]))
-    run_scores_tick(deps)
+    services.run_scores_tick()
     assert table(db, world["custom_liga"]) == [("Ana", 16, 1, 1, 1, 1)]
 
 
-def test_a_match_ending_during_the_calculation_leaves_the_league_outdata(deps, db, world, database_url):
+def test_a_match_ending_during_the_calculation_leaves_the_league_outdata(services, db, world, database_url):
     db.execute("update league_tournament set participants_scores_status = 'up-to-date' where id <> %s", (world["office_liga"]["id"],))
     blocker = hold_score_writes(database_url)
     result = {}
-    tick = threading.Thread(target=lambda: result.update(run_scores_tick(deps)))
+    tick = threading.Thread(target=lambda: result.update(services.run_scores_tick()))
     tick.start()
     try:
         wait_until_blocked(db)
@@ -99,22 +98,22 @@ def test_a_match_ending_during_the_calculation_leaves_the_league_outdata(deps, d
     assert result["league_tournaments_claimed"] == 2 and result["league_tournaments_updated"] == 1, \
         "custom_liga, marked by the same change, is claimed after the mark committed"
     assert lt_statuses(db)[world["office_liga"]["id"]] == "outdata", "the mark made during the calculation is kept"
-    follow_up = run_scores_tick(deps)
+    follow_up = services.run_scores_tick()
     assert follow_up["league_tournaments_updated"] >= 1
     assert lt_statuses(db)[world["office_liga"]["id"]] == "up-to-date"
 
 
-def test_a_row_left_syncing_by_a_dead_tick_is_claimed_again_after_the_lease(deps, db, world, clock):
+def test_a_row_left_syncing_by_a_dead_tick_is_claimed_again_after_the_lease(services, db, world, clock):
     db.execute("update league_tournament set participants_scores_status = 'up-to-date'")
     db.execute("update league_tournament set participants_scores_status = 'syncing', sync_claimed_at = %s, sync_run_id = 999 where id = %s",
                (START - timedelta(minutes=9), world["office_liga"]["id"]))
     db.execute("update league_tournament set participants_scores_status = 'syncing', sync_claimed_at = null where id = %s",
                (world["custom_liga"]["id"],))
-    first = run_scores_tick(deps)
+    first = services.run_scores_tick()
     assert first["league_tournaments_claimed"] == 1, "no claim time recorded: claimable at once; a live lease is not"
     assert lt_statuses(db)[world["office_liga"]["id"]] == "syncing"
     clock.advance(61)
-    second = run_scores_tick(deps)
+    second = services.run_scores_tick()
     assert second["league_tournaments_claimed"] == 1 and second["league_tournaments_updated"] == 1
     assert lt_statuses(db)[world["office_liga"]["id"]] == "up-to-date"
     assert table(db, world["office_liga"])[0] == ("Ana", 9, 1, 1, 1, 1)
@@ -131,10 +130,10 @@ def test_a_tick_whose_lease_expired_cannot_finish_a_row_claimed_since(db, world,
     assert scores_repo.finish(db, ids=[first.id], run_id=2, now=clock()) == {first.id}
 
 
-def test_a_failing_calculation_is_requeued_reported_and_the_others_finish(deps, db, world, client, sentry_events):
+def test_a_failing_calculation_is_requeued_reported_and_the_others_finish(services, db, world, client, sentry_events):
     # Two exact predictions at 2e9 points each overflow an integer: a real failure, only in the Cup.
     db.execute("update league set points_exact = 2000000000 where id = %s", (world["office"]["id"],))
-    summary = run_scores_tick(deps)
+    summary = services.run_scores_tick()
     assert (summary["league_tournaments_failed"], summary["league_tournaments_updated"]) == (1, 2)
     statuses = lt_statuses(db)
     assert statuses[world["office_cup"]["id"]] == "outdata"
@@ -173,7 +172,7 @@ def test_rows_the_budget_does_not_reach_are_never_claimed(make_app, settings, db
     more_waiting_rows(db, scores_repo.CLAIM_BATCH)
     waiting = len(lt_statuses(db))
     app = make_app(dataclasses.replace(settings, tick_scores_budget_seconds=20), CLOCK=TickingClock(START, 5))
-    summary = run_scores_tick(Dependencies.from_app(app))
+    summary = services_of(app).run_scores_tick()
     assert summary["league_tournaments_claimed"] == scores_repo.CLAIM_BATCH, "one batch fits the budget"
     assert summary["league_tournaments_updated"] == summary["league_tournaments_claimed"]
     assert list(lt_statuses(db).values()).count("outdata") == waiting - scores_repo.CLAIM_BATCH
@@ -185,13 +184,13 @@ def test_under_budget_pressure_the_longest_waiting_row_is_done_first(make_app, s
     db.execute("update league_tournament set marked_outdata_at = %s", (START,))
     db.execute("update league_tournament set marked_outdata_at = %s where id = %s", (START - timedelta(days=1), newest_id_oldest_mark))
     app = make_app(dataclasses.replace(settings, tick_scores_budget_seconds=20), CLOCK=TickingClock(START, 5))
-    summary = run_scores_tick(Dependencies.from_app(app))
+    summary = services_of(app).run_scores_tick()
     assert summary["league_tournaments_updated"] < len(lt_statuses(db)), "the budget does not reach every row"
     assert lt_statuses(db)[newest_id_oldest_mark] == "up-to-date", "waiting a day: served first, whatever its id"
 
 
-def test_a_dry_run_counts_and_writes_nothing(deps, db, world):
-    summary = run_scores_tick(deps, dry_run=True)
+def test_a_dry_run_counts_and_writes_nothing(services, db, world):
+    summary = services.run_scores_tick(dry_run=True)
     assert summary["run_id"] is None
     assert (summary["league_tournaments_claimed"], summary["participants_scored"]) == (3, 12)
     assert set(lt_statuses(db).values()) == {"outdata"}

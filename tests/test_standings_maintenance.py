@@ -2,13 +2,12 @@
 
 import json
 
-from services.dependencies import Dependencies
-from services.scores_tick import run_scores_tick
+from bootstrap import services_of
 from tests.support import lt_statuses
 
 
 def test_verify_passes_after_ticks_and_lists_a_row_altered_by_hand(app, runner, db, world):
-    run_scores_tick(Dependencies.from_app(app))
+    services_of(app).run_scores_tick()
     clean = runner.invoke(args=["scores", "verify"])
     assert clean.exit_code == 0 and "0 stored rows differ from the reference" in clean.output
 
@@ -27,12 +26,12 @@ def test_verify_passes_after_ticks_and_lists_a_row_altered_by_hand(app, runner, 
 
 
 def test_rebuild_repairs_tallies_and_marks_what_it_changed(app, runner, db, world):
-    deps = Dependencies.from_app(app)
-    run_scores_tick(deps)
+    services = services_of(app)
+    services.run_scores_tick()
     db.execute("update prediction_tally set exact_count = exact_count + 5 where tournament_id = %s and user_id = %s",
                (world["liga"]["id"], world["users"]["Ben"]["id"]))
     db.execute("update league_tournament set participants_scores_status = 'outdata' where id = %s", (world["custom_liga"]["id"],))
-    run_scores_tick(deps)
+    services.run_scores_tick()
     assert runner.invoke(args=["scores", "verify"]).exit_code == 1, "a corrupted tally shows in the standings"
 
     result = runner.invoke(args=["scores", "rebuild", "--tournament", str(world["liga"]["id"])])
@@ -41,13 +40,13 @@ def test_rebuild_repairs_tallies_and_marks_what_it_changed(app, runner, db, worl
                                          "league_pages_refreshed": 0}
     assert {lt_statuses(db)[world[name]["id"]] for name in ("office_liga", "custom_liga")} == {"outdata"}
     assert lt_statuses(db)[world["office_cup"]["id"]] == "up-to-date", "the cup's tallies did not change"
-    run_scores_tick(deps)
+    services.run_scores_tick()
     assert runner.invoke(args=["scores", "verify"]).exit_code == 0
     assert json.loads(runner.invoke(args=["scores", "rebuild"]).output)["tallies_changed"] == 0
 
 
 def test_verify_lists_a_league_page_altered_by_hand_and_rebuild_renders_it_again(app, runner, db, world):
-    run_scores_tick(Dependencies.from_app(app))
+    services_of(app).run_scores_tick()
     office = world["office"]["id"]
     db.execute("update league_page set body = replace(body, '\"Office\"', '\"Offices\"') where league_id = %s", (office,))
     altered = runner.invoke(args=["scores", "verify"])

@@ -9,11 +9,9 @@ scores tick compares every up-to-date standings table with the reference."""
 import pytest
 from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
 
+from bootstrap import services_of
 from provider.base import ProviderEvent
 from repositories import matches as matches_repo
-from services.dependencies import Dependencies
-from services.scores_tick import run_scores_tick
-from services.standings_maintenance import verify
 from tests.support import KICKOFF, START, assert_standings_match_reference
 
 TABLES = ("tick_run, queue_job, round_fence, stuck_alert, participant_score, league_standing, prediction_tally, "
@@ -102,13 +100,13 @@ def apply(db, world: dict, op: tuple) -> None:
 @hypothesis_settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(history=st.lists(operation, min_size=1, max_size=12))
 def test_stored_standings_equal_the_reference_after_every_scores_tick(app, db, clock, history):
-    deps = Dependencies.from_app(app)
+    services = services_of(app)
     world = seed(db)
     for op in [*history, ("tick",)]:
         if op[0] == "tick":
             clock.advance(60)
-            run_scores_tick(deps)
+            services.run_scores_tick()
             assert_standings_match_reference(db)
         else:
             apply(db, world, op)
-    assert verify(deps) == []
+    assert services.verify() == []
