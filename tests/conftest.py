@@ -22,7 +22,7 @@ from tests.support import FakeClock, RecordingSleep, ended, insert, predict, see
 TRUNCATE_ALL = """
 select string_agg(format('%I.%I', schemaname, tablename), ', ') as tables
 from pg_tables
-where schemaname = 'public' and tablename <> 'schema_migration'
+where schemaname = 'public' and tablename not in ('schema_migration', 'schema_repeatable')
 """
 
 
