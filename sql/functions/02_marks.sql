@@ -1,6 +1,6 @@
 -- Whatever changes what a standings table would show marks it outdata, in the same
 -- transaction, whoever makes the change — the ticks, the app, an import, an operator's SQL
--- (SPEC §4). Every trigger here ends in mark_league_tournaments_outdata().
+-- (SPEC §4). Every mark ends in mark_league_tournaments_outdata().
 -- Repeatable file: `migrate` re-applies it whenever it changes.
 
 -- A mark holds the row: it updates its rows whatever their status, so each stays locked until
@@ -70,9 +70,7 @@ begin
 end;
 $$;
 
-create or replace trigger league_tournament_delete_marks_outdata
-    after delete on league_tournament referencing old table as old_rows
-    for each statement execute function league_tournament_marks_outdata();
+call create_statement_triggers('league_tournament', 'marks_outdata', array['delete']);
 
 -- Participants joining, leaving or moving: every league tournament of each league involved.
 create or replace function league_participant_marks_outdata() returns trigger
@@ -89,21 +87,23 @@ begin
 end;
 $$;
 
-create or replace trigger league_participant_insert_marks_outdata
-    after insert on league_participant referencing new table as new_rows
-    for each statement execute function league_participant_marks_outdata();
-create or replace trigger league_participant_update_marks_outdata
-    after update on league_participant referencing old table as old_rows new table as new_rows
-    for each statement execute function league_participant_marks_outdata();
-create or replace trigger league_participant_delete_marks_outdata
-    after delete on league_participant referencing old table as old_rows
-    for each statement execute function league_participant_marks_outdata();
+call create_statement_triggers('league_participant', 'marks_outdata', array['insert', 'update', 'delete']);
 
--- A league's point values.
-create or replace function league_marks_outdata() returns trigger
+-- An edit of one row that changes what standings show: a league's point values, a
+-- tournament's scoring_result, a participant's name (it decides the order within a rank).
+create or replace function row_marks_outdata() returns trigger
 language plpgsql as $$
 begin
-    perform mark_leagues_outdata(array[new.id]);
+    case tg_table_name
+        when 'league' then
+            perform mark_leagues_outdata(array[new.id]);
+        when 'tournament' then
+            perform mark_tournaments_outdata(array[new.id]);
+        when 'app_user' then
+            perform mark_league_tournaments_outdata(array(
+                select lt.id from league_participant lp join league_tournament lt on lt.league_id = lp.league_id
+                 where lp.user_id = new.id));
+    end case;
     return null;
 end;
 $$;
@@ -113,39 +113,13 @@ create or replace trigger league_update_marks_outdata
     for each row
     when ((old.points_exact, old.points_goal_difference, old.points_outcome)
           is distinct from (new.points_exact, new.points_goal_difference, new.points_outcome))
-    execute function league_marks_outdata();
-
--- A tournament's scoring_result.
-create or replace function tournament_marks_outdata() returns trigger
-language plpgsql as $$
-begin
-    perform mark_tournaments_outdata(array[new.id]);
-    return null;
-end;
-$$;
-
+    execute function row_marks_outdata();
 create or replace trigger tournament_update_marks_outdata
     after update of scoring_result on tournament
-    for each row
-    when (old.scoring_result is distinct from new.scoring_result)
-    execute function tournament_marks_outdata();
-
--- A name decides the order within a rank: renaming a participant moves their rows.
-create or replace function app_user_marks_outdata() returns trigger
-language plpgsql as $$
-begin
-    perform mark_league_tournaments_outdata(array(
-        select lt.id from league_participant lp join league_tournament lt on lt.league_id = lp.league_id
-         where lp.user_id = new.id));
-    return null;
-end;
-$$;
-
+    for each row when (old.scoring_result is distinct from new.scoring_result) execute function row_marks_outdata();
 create or replace trigger app_user_update_marks_outdata
     after update of name on app_user
-    for each row
-    when (old.name is distinct from new.name)
-    execute function app_user_marks_outdata();
+    for each row when (old.name is distinct from new.name) execute function row_marks_outdata();
 
 -- A match's scored outcome changed (SPEC §6.5), whoever wrote it. A deleted ended match takes
 -- its predictions with it.
@@ -164,45 +138,7 @@ begin
 end;
 $$;
 
-create or replace trigger match_update_marks_outdata
-    after update on match referencing old table as old_rows new table as new_rows
-    for each statement execute function match_marks_outdata();
-create or replace trigger match_delete_marks_outdata
-    after delete on match referencing old table as old_rows
-    for each statement execute function match_marks_outdata();
+call create_statement_triggers('match', 'marks_outdata', array['update', 'delete']);
 
--- A prediction inserted, changed or deleted for an ended match changes its user's points in
--- every league tournament of that match's tournament the user takes part in.
-create or replace function prediction_marks_outdata() returns trigger
-language plpgsql as $$
-declare
-    users bigint[];
-    matches bigint[];
-begin
-    if tg_op = 'INSERT' then
-        select array_agg(user_id), array_agg(match_id) into users, matches from new_rows;
-    elsif tg_op = 'DELETE' then
-        select array_agg(user_id), array_agg(match_id) into users, matches from old_rows;
-    else
-        select array_agg(user_id), array_agg(match_id) into users, matches
-          from (select user_id, match_id from old_rows union select user_id, match_id from new_rows) as both_sides;
-    end if;
-    perform mark_league_tournaments_outdata(array(
-        select distinct lt.id
-          from unnest(users, matches) as p (user_id, match_id)
-          join match m on m.id = p.match_id and m.status = 'ended'
-          join league_tournament lt on lt.tournament_id = m.tournament_id
-          join league_participant lp on lp.league_id = lt.league_id and lp.user_id = p.user_id));
-    return null;
-end;
-$$;
-
-create or replace trigger prediction_insert_marks_outdata
-    after insert on prediction referencing new table as new_rows
-    for each statement execute function prediction_marks_outdata();
-create or replace trigger prediction_update_marks_outdata
-    after update on prediction referencing old table as old_rows new table as new_rows
-    for each statement execute function prediction_marks_outdata();
-create or replace trigger prediction_delete_marks_outdata
-    after delete on prediction referencing old table as old_rows
-    for each statement execute function prediction_marks_outdata();
+-- Predictions written for ended matches are marked by prediction_rescores() (03_tallies.sql),
+-- the one trigger function that reads a prediction write.

@@ -106,15 +106,13 @@ begin
 end;
 $$;
 
-create or replace trigger match_update_tallies
-    after update on match referencing old table as old_rows new table as new_rows
-    for each statement execute function match_tallies();
-create or replace trigger match_delete_tallies
-    after delete on match referencing old table as old_rows
-    for each statement execute function match_tallies();
+call create_statement_triggers('match', 'tallies', array['update', 'delete']);
 
--- A prediction inserted, changed or deleted for an ended match adjusts its user's tally.
-create or replace function prediction_tallies() returns trigger
+-- A prediction inserted, changed or deleted for an ended match changes its user's tally, and
+-- their points in every league tournament of that tournament they take part in (SPEC §4). One
+-- trigger does both, marks first: every writer locks league tournaments before tallies, so a
+-- prediction edit and a result correction never deadlock.
+create or replace function prediction_rescores() returns trigger
 language plpgsql as $$
 declare
     users bigint[];
@@ -149,21 +147,18 @@ begin
       join match m on m.id = p.match_id and m.status = 'ended'
       join tournament t on t.id = m.tournament_id;
     if d_tournaments is not null then
+        perform mark_league_tournaments_outdata(array(
+            select distinct lt.id
+              from unnest(d_tournaments, d_users) as d (tournament_id, user_id)
+              join league_tournament lt on lt.tournament_id = d.tournament_id
+              join league_participant lp on lp.league_id = lt.league_id and lp.user_id = d.user_id));
         perform apply_tally_deltas(d_tournaments, d_users, d_tiers, d_signs);
     end if;
     return null;
 end;
 $$;
 
-create or replace trigger prediction_insert_tallies
-    after insert on prediction referencing new table as new_rows
-    for each statement execute function prediction_tallies();
-create or replace trigger prediction_update_tallies
-    after update on prediction referencing old table as old_rows new table as new_rows
-    for each statement execute function prediction_tallies();
-create or replace trigger prediction_delete_tallies
-    after delete on prediction referencing old table as old_rows
-    for each statement execute function prediction_tallies();
+call create_statement_triggers('prediction', 'rescores', array['insert', 'update', 'delete']);
 
 -- The tier of every ended match's predictions follows the tournament's scoring_result.
 create or replace function tournament_tallies() returns trigger

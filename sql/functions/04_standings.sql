@@ -15,9 +15,7 @@ begin
 end;
 $$;
 
-create or replace trigger league_tournament_delete_prunes_standings
-    after delete on league_tournament referencing old table as old_rows
-    for each statement execute function league_tournament_prunes_standings();
+call create_statement_triggers('league_tournament', 'prunes_standings', array['delete']);
 
 -- One standings row as the API shows it (StandingsRowSchema).
 create or replace function standings_row_json(rank integer, user_id bigint, name text, points integer,

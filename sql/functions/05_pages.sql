@@ -105,30 +105,17 @@ begin
 end;
 $$;
 
-create or replace trigger league_tournament_insert_notes_pages
-    after insert on league_tournament referencing new table as new_rows
-    for each statement execute function league_tournament_notes_pages();
-create or replace trigger league_tournament_update_notes_pages
-    after update on league_tournament referencing old table as old_rows new table as new_rows
-    for each statement execute function league_tournament_notes_pages();
-create or replace trigger league_tournament_delete_notes_pages
-    after delete on league_tournament referencing old table as old_rows
-    for each statement execute function league_tournament_notes_pages();
+call create_statement_triggers('league_tournament', 'notes_pages', array['insert', 'update', 'delete']);
 
 -- Constraint triggers cannot be replaced in place: each is dropped and created again.
-drop trigger if exists league_tournament_insert_renders_pages on league_tournament;
-create constraint trigger league_tournament_insert_renders_pages
-    after insert on league_tournament deferrable initially deferred
+drop trigger if exists league_tournament_insert_or_delete_renders_pages on league_tournament;
+create constraint trigger league_tournament_insert_or_delete_renders_pages
+    after insert or delete on league_tournament deferrable initially deferred
     for each row execute function render_noted_league_pages();
 drop trigger if exists league_tournament_update_renders_pages on league_tournament;
 create constraint trigger league_tournament_update_renders_pages
     after update on league_tournament deferrable initially deferred
-    for each row when (league_tournament_page_changed(old, new))
-    execute function render_noted_league_pages();
-drop trigger if exists league_tournament_delete_renders_pages on league_tournament;
-create constraint trigger league_tournament_delete_renders_pages
-    after delete on league_tournament deferrable initially deferred
-    for each row execute function render_noted_league_pages();
+    for each row when (league_tournament_page_changed(old, new)) execute function render_noted_league_pages();
 
 -- A new league has a page from its first commit; a renamed one shows its new name.
 create or replace function league_notes_page() returns trigger
@@ -139,20 +126,13 @@ begin
 end;
 $$;
 
-create or replace trigger league_insert_notes_page
-    after insert on league
+create or replace trigger league_insert_or_update_notes_page
+    after insert or update of name on league
     for each row execute function league_notes_page();
-create or replace trigger league_update_notes_page
-    after update of name on league
-    for each row when (old.name is distinct from new.name) execute function league_notes_page();
-drop trigger if exists league_insert_renders_page on league;
-create constraint trigger league_insert_renders_page
-    after insert on league deferrable initially deferred
+drop trigger if exists league_insert_or_update_renders_page on league;
+create constraint trigger league_insert_or_update_renders_page
+    after insert or update of name on league deferrable initially deferred
     for each row execute function render_noted_league_pages();
-drop trigger if exists league_update_renders_page on league;
-create constraint trigger league_update_renders_page
-    after update of name on league deferrable initially deferred
-    for each row when (old.name is distinct from new.name) execute function render_noted_league_pages();
 
 -- A renamed tournament shows its new name on every page of a league following it.
 create or replace function tournament_notes_pages() returns trigger
