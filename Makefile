@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run demo test bench clean
+.PHONY: install run demo test bench schema clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,9 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+schema: $(STAMP)
+	$(BIN)/python -m database.schema_snapshot
 
 clean:
 	rm -rf $(VENV) .data .pytest_cache

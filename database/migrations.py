@@ -1,8 +1,14 @@
-"""Numbered plain-SQL migrations from `sql/`, applied in order under an advisory lock.
+"""Migrations from `sql/`: versioned files, applied once in order, then repeatable files.
 
-Migrations are immutable once applied: each applied file's checksum is recorded, and a
-database whose applied migration differs from its file (edited after it shipped) is refused
-by `migrate` and by `/readyz`, naming the file. Change the schema with a new file instead.
+- Versioned (`sql/NNN_description.sql`): tables, columns, indexes, data. Immutable once
+  shipped: each applied file's checksum is recorded, and a database whose applied migration
+  differs from its file is refused by `migrate` and by `/readyz`, naming the file.
+- Repeatable (`sql/functions/NN_concern.sql`): functions and triggers, written to be run again
+  (`create or replace`). Each is applied, in file order, whenever its checksum differs from
+  the one recorded, so a change to a function is an edit of its one file.
+
+Everything pending is applied in one transaction under an advisory lock: concurrent migrators
+take turns, and the app never sees a table whose triggers are half replaced.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ import psycopg
 import psycopg.errors
 
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
+REPEATABLE_DIR_NAME = "functions"
 # Arbitrary constant shared by every process that migrates this database.
 MIGRATION_LOCK_KEY = 7_201_604_117
 
@@ -27,10 +34,24 @@ create table if not exists schema_migration (
 """
 # Databases migrated before checksums were recorded gain the column (null until recorded).
 ADD_CHECKSUM_COLUMN = "alter table schema_migration add column if not exists checksum text"
+CREATE_REPEATABLE_TABLE = """
+create table if not exists schema_repeatable (
+    name       text primary key,
+    checksum   text not null,
+    applied_at timestamptz not null default now()
+)
+"""
 APPLIED = "select version, checksum from schema_migration"
-RECORD_VERSION = "insert into schema_migration (version, checksum) values (%(version)s, %(checksum)s)"
-RECORD_MISSING_CHECKSUM = "update schema_migration set checksum = %(checksum)s where version = %(version)s and checksum is null"
 APPLIED_WITHOUT_CHECKSUMS = "select version, null as checksum from schema_migration"
+APPLIED_REPEATABLES = "select name, checksum from schema_repeatable"
+RECORD_VERSION = "insert into schema_migration (version, checksum) values (%(version)s, %(checksum)s)"
+RECORD_MISSING_CHECKSUM = """
+update schema_migration set checksum = %(checksum)s where version = %(version)s and checksum is null
+"""
+RECORD_REPEATABLE = """
+insert into schema_repeatable (name, checksum) values (%(name)s, %(checksum)s)
+on conflict (name) do update set checksum = excluded.checksum, applied_at = now()
+"""
 
 
 class MigrationMismatch(RuntimeError):
@@ -43,8 +64,10 @@ class MigrationMismatch(RuntimeError):
 
 
 @dataclass(frozen=True)
-class Migration:
-    version: str
+class SqlFile:
+    """A versioned migration (name `NNN_description`) or a repeatable file (`functions/NN_concern.sql`)."""
+
+    name: str
     path: Path
     checksum: str
 
@@ -54,65 +77,120 @@ class Migration:
 
 @dataclass(frozen=True)
 class MigrationState:
+    """What `migrate` would apply (versions, then repeatable files) and what it refuses."""
+
     pending: list[str]
     mismatched: list[str]
 
 
+def _sql_file(name: str, path: Path) -> SqlFile:
+    return SqlFile(name=name, path=path, checksum=hashlib.sha256(path.read_bytes()).hexdigest())
+
+
 @lru_cache(maxsize=4)
-def available_migrations(sql_dir: Path = SQL_DIR) -> tuple[Migration, ...]:
-    """Migration files named NNN_description.sql, in version order (read once per process)."""
-    files = sorted(sql_dir.glob("[0-9][0-9][0-9]_*.sql"))
-    return tuple(Migration(version=p.stem, path=p, checksum=hashlib.sha256(p.read_bytes()).hexdigest()) for p in files)
+def available_migrations(sql_dir: Path = SQL_DIR) -> tuple[SqlFile, ...]:
+    """Versioned files named NNN_description.sql, in version order (read once per process)."""
+    return tuple(_sql_file(p.stem, p) for p in sorted(sql_dir.glob("[0-9][0-9][0-9]_*.sql")))
 
 
-def _compare(applied: dict[str, str | None], migrations: tuple[Migration, ...]) -> MigrationState:
-    files = {m.version: m.checksum for m in migrations}
+@lru_cache(maxsize=4)
+def available_repeatables(sql_dir: Path = SQL_DIR) -> tuple[SqlFile, ...]:
+    """Repeatable files of sql/functions/, in name order (read once per process)."""
+    directory = sql_dir / REPEATABLE_DIR_NAME
+    return tuple(_sql_file(f"{REPEATABLE_DIR_NAME}/{p.name}", p) for p in sorted(directory.glob("*.sql")))
+
+
+@dataclass(frozen=True)
+class _Plan:
+    versions: list[SqlFile]
+    repeatables: list[SqlFile]
+    mismatched: list[str]
+
+    def names(self) -> list[str]:
+        return [f.name for f in self.versions + self.repeatables]
+
+
+def _plan(applied: dict[str, str | None], repeatables_applied: dict[str, str], sql_dir: Path) -> _Plan:
+    migrations = available_migrations(sql_dir)
+    files = {m.name: m.checksum for m in migrations}
     mismatched = sorted(v for v, checksum in applied.items()
                         if v not in files or (checksum is not None and checksum != files[v]))
-    return MigrationState(pending=[m.version for m in migrations if m.version not in applied], mismatched=mismatched)
+    return _Plan(versions=[m for m in migrations if m.name not in applied],
+                 repeatables=[r for r in available_repeatables(sql_dir) if repeatables_applied.get(r.name) != r.checksum],
+                 mismatched=mismatched)
 
 
 def apply_migrations(conn: psycopg.Connection, sql_dir: Path = SQL_DIR) -> list[str]:
-    """Apply what is pending (on a dict-row connection), each file in its own transaction; return the versions applied.
+    """Apply what is pending (on a dict-row autocommit connection); return the names applied.
 
     A session-level advisory lock serialises concurrent migrators, so a second process
     waits, then finds everything applied. Raises MigrationMismatch before applying anything
     if an applied migration differs from its file.
     """
-    migrations = available_migrations(sql_dir)
-    applied_now: list[str] = []
     conn.execute("set lock_timeout = 0")  # waiting for another migrator, or for a busy table, is expected here
     conn.execute("set statement_timeout = 0")
     conn.execute("select pg_advisory_lock(%s)", (MIGRATION_LOCK_KEY,))
     try:
         conn.execute(CREATE_MIGRATION_TABLE)
         conn.execute(ADD_CHECKSUM_COLUMN)
+        conn.execute(CREATE_REPEATABLE_TABLE)
         applied = {row["version"]: row["checksum"] for row in conn.execute(APPLIED)}
-        state = _compare(applied, migrations)
-        if state.mismatched:
-            raise MigrationMismatch(state.mismatched)
-        for migration in migrations:
-            if migration.version in applied:
-                conn.execute(RECORD_MISSING_CHECKSUM, {"version": migration.version, "checksum": migration.checksum})
-                continue
-            with conn.transaction():
+        plan = _plan(applied, {row["name"]: row["checksum"] for row in conn.execute(APPLIED_REPEATABLES)}, sql_dir)
+        if plan.mismatched:
+            raise MigrationMismatch(plan.mismatched)
+        for migration in available_migrations(sql_dir):
+            if migration.name in applied:
+                conn.execute(RECORD_MISSING_CHECKSUM, {"version": migration.name, "checksum": migration.checksum})
+        with conn.transaction():
+            for migration in plan.versions:
                 conn.execute(migration.sql())
-                conn.execute(RECORD_VERSION, {"version": migration.version, "checksum": migration.checksum})
-            applied_now.append(migration.version)
+                conn.execute(RECORD_VERSION, {"version": migration.name, "checksum": migration.checksum})
+            for repeatable in plan.repeatables:
+                conn.execute(repeatable.sql())
+                conn.execute(RECORD_REPEATABLE, {"name": repeatable.name, "checksum": repeatable.checksum})
     finally:
         conn.execute("select pg_advisory_unlock(%s)", (MIGRATION_LOCK_KEY,))
         conn.execute("reset lock_timeout")
         conn.execute("reset statement_timeout")
-    return applied_now
+    return plan.names()
+
+
+# One round trip on a migrated database (/readyz runs it on every probe).
+APPLIED_ALL = """
+select 'version' as kind, version as name, checksum from schema_migration
+union all
+select 'repeatable', name, checksum from schema_repeatable
+"""
+
+
+def _recorded(conn: psycopg.Connection) -> tuple[dict[str, str | None], dict[str, str]]:
+    """Applied versions and repeatable files with their checksums, on an autocommit connection:
+    one round trip on a migrated database, and tolerant of older ones (see _recorded_slowly)."""
+    try:
+        rows = conn.execute(APPLIED_ALL).fetchall()
+    except (psycopg.errors.UndefinedTable, psycopg.errors.UndefinedColumn):
+        return _recorded_slowly(conn)
+    return ({r["name"]: r["checksum"] for r in rows if r["kind"] == "version"},
+            {r["name"]: r["checksum"] for r in rows if r["kind"] == "repeatable"})
+
+
+def _recorded_slowly(conn: psycopg.Connection) -> tuple[dict[str, str | None], dict[str, str]]:
+    """A database never migrated, migrated before checksums, or before repeatable files."""
+    try:
+        versions = conn.execute(APPLIED).fetchall()
+    except psycopg.errors.UndefinedTable:
+        return {}, {}
+    except psycopg.errors.UndefinedColumn:
+        versions = conn.execute(APPLIED_WITHOUT_CHECKSUMS).fetchall()
+    try:
+        repeatables = conn.execute(APPLIED_REPEATABLES).fetchall()
+    except psycopg.errors.UndefinedTable:
+        repeatables = []
+    return {r["version"]: r["checksum"] for r in versions}, {r["name"]: r["checksum"] for r in repeatables}
 
 
 def migration_state(conn: psycopg.Connection, sql_dir: Path = SQL_DIR) -> MigrationState:
-    """What `migrate` would do here (on an autocommit connection): versions not yet applied,
-    and applied ones that differ from their file. One round trip on a migrated database."""
-    try:
-        rows = conn.execute(APPLIED).fetchall()
-    except psycopg.errors.UndefinedTable:  # never migrated
-        rows = []
-    except psycopg.errors.UndefinedColumn:  # migrated before checksums were recorded
-        rows = conn.execute(APPLIED_WITHOUT_CHECKSUMS).fetchall()
-    return _compare({row["version"]: row["checksum"] for row in rows}, available_migrations(sql_dir))
+    """What `migrate` would do here (on an autocommit dict-row connection): names not yet
+    applied or changed since, and applied versions that differ from their file."""
+    plan = _plan(*_recorded(conn), sql_dir)
+    return MigrationState(pending=plan.names(), mismatched=plan.mismatched)

@@ -1,6 +1,7 @@
 """The reference: standings computed from scratch by SPEC §7.3-7.4, straight from matches and
 predictions, as the scores tick once computed them on every recalculation. Stored standings
-must equal it (SPEC §7.7); `flask scores verify` and the tests compare against it."""
+must equal it (SPEC §7.7); `flask scores verify` and the tests compare against it. It states the
+rules in its own SQL, calling none of sql/functions/: an oracle shares no code with what it checks."""
 
 from __future__ import annotations
 
@@ -18,15 +19,23 @@ target as (
       join tournament t on t.id = lt.tournament_id
      where lt.id = any(%(ids)s)
 ),
-tiers as (
-    select target.league_tournament_id, p.user_id,
-           prediction_tier(p.home_score, p.away_score,
-                           case when target.scoring_result = 'after_extra_time' then m.home_score else m.home_score_regular end,
-                           case when target.scoring_result = 'after_extra_time' then m.away_score else m.away_score_regular end) as tier
+results as (
+    select target.league_tournament_id, p.user_id, p.home_score as p_home, p.away_score as p_away,
+           case when target.scoring_result = 'after_extra_time' then m.home_score else m.home_score_regular end as r_home,
+           case when target.scoring_result = 'after_extra_time' then m.away_score else m.away_score_regular end as r_away
       from target
       join league_participant lp on lp.league_id = target.league_id
       join prediction p on p.user_id = lp.user_id
       join match m on m.id = p.match_id and m.tournament_id = target.tournament_id and m.status = 'ended'
+),
+tiers as (
+    select league_tournament_id, user_id,
+           case when r_home is null or r_away is null then 0
+                when p_home = r_home and p_away = r_away then 3
+                when r_home <> r_away and p_home - p_away = r_home - r_away then 2
+                when sign(p_home - p_away) = sign(r_home - r_away) then 1
+                else 0 end as tier
+      from results
 ),
 counted as (
     select target.league_tournament_id, lp.user_id,

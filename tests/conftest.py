@@ -27,7 +27,7 @@ os.environ["FLASK_SKIP_DOTENV"] = "1"
 TRUNCATE_ALL = """
 select string_agg(format('%I.%I', schemaname, tablename), ', ') as tables
 from pg_tables
-where schemaname = 'public' and tablename <> 'schema_migration'
+where schemaname = 'public' and tablename not in ('schema_migration', 'schema_repeatable')
 """
 
 

@@ -8,7 +8,13 @@ import psycopg
 import pytest
 from psycopg.rows import dict_row
 
-from database.migrations import MigrationMismatch, apply_migrations, available_migrations, migration_state
+from database.migrations import (
+    MigrationMismatch,
+    apply_migrations,
+    available_migrations,
+    available_repeatables,
+    migration_state,
+)
 from tests.support import insert
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,7 +36,7 @@ def test_running_twice_applies_nothing_the_second_time(make_database):
         first = apply_migrations(conn)
         shape = schema_fingerprint(conn)
         second = apply_migrations(conn)
-        assert first == [m.version for m in available_migrations()]
+        assert first == [m.name for m in available_migrations() + available_repeatables()]
         assert second == []
         assert schema_fingerprint(conn) == shape
         assert migration_state(conn).pending == [] and migration_state(conn).mismatched == []
@@ -47,7 +53,7 @@ def test_two_processes_migrating_at_once_leave_one_schema(make_database):
     assert stdout[0].startswith("applied:") and stdout[1].strip() == "nothing to apply"
     with psycopg.connect(url, autocommit=True, row_factory=dict_row) as conn:
         versions = conn.execute("select version from schema_migration order by version").fetchall()
-        assert [row["version"] for row in versions] == [m.version for m in available_migrations()]
+        assert [row["version"] for row in versions] == [m.name for m in available_migrations()]
 
 
 def test_rows_with_only_contract_columns_are_valid(db):
@@ -126,7 +132,7 @@ def test_a_database_migrated_before_checksums_gets_them_recorded(make_app, setti
     assert migrate_cli(url).stdout.strip() == "nothing to apply"
     with psycopg.connect(url, autocommit=True, row_factory=dict_row) as conn:
         recorded = {r["version"]: r["checksum"] for r in conn.execute("select version, checksum from schema_migration")}
-    assert recorded == {m.version: m.checksum for m in available_migrations()}
+    assert recorded == {m.name: m.checksum for m in available_migrations()}
 
 
 def test_a_database_that_missed_claim_id_is_repaired_by_a_new_migration(make_database, tmp_path):
@@ -135,7 +141,7 @@ def test_a_database_that_missed_claim_id_is_repaired_by_a_new_migration(make_dat
     as_first_shipped.mkdir()
     for migration in available_migrations()[:2]:
         text = migration.sql()
-        if migration.version == "002_job_queue":
+        if migration.name == "002_job_queue":
             text = "\n".join(line for line in text.splitlines() if "claim_id" not in line)
         (as_first_shipped / migration.path.name).write_text(text)
     url = make_database()

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.support import insert
+from tests.support import ended, insert, predict
 
 
 @pytest.fixture
@@ -52,3 +52,33 @@ def test_changing_point_values_marks_the_league(db, world):
 def test_changing_scoring_result_marks_every_league_following_the_tournament(db, world):
     db.execute("update tournament set scoring_result = 'after_extra_time' where id = %s", (world["cup"]["id"],))
     assert statuses(db) == {world["office_cup"]["id"]: "outdata", world["office_liga"]["id"]: "up-to-date", world["family_cup"]["id"]: "outdata"}
+
+
+def tallies(db, tournament) -> dict[int, tuple[int, int, int]]:
+    rows = db.execute("select user_id, exact_count, goal_difference_count, outcome_count from prediction_tally"
+                      " where tournament_id = %s", (tournament["id"],))
+    return {r["user_id"]: (r["exact_count"], r["goal_difference_count"], r["outcome_count"]) for r in rows}
+
+
+def test_deleting_an_ended_match_takes_its_points_out_and_marks_its_leagues(db, world):
+    kept = ended(db, world["cup"], 1, (2, 1))
+    deleted = ended(db, world["cup"], 2, (0, 0))
+    predict(db, world["user"], kept, 2, 1)
+    predict(db, world["user"], deleted, 1, 1)
+    assert tallies(db, world["cup"]) == {world["user"]["id"]: (1, 0, 1)}
+    db.execute("update league_tournament set participants_scores_status = 'up-to-date'")
+    db.execute("delete from match where id = %s", (deleted["id"],))
+    assert tallies(db, world["cup"]) == {world["user"]["id"]: (1, 0, 0)}
+    assert statuses(db) == {world["office_cup"]["id"]: "outdata", world["office_liga"]["id"]: "up-to-date",
+                            world["family_cup"]["id"]: "outdata"}
+
+
+def test_unfollowing_a_tournament_marks_the_others_and_prunes_standings_left_with_none(db, world):
+    for league in (world["office"], world["family"]):
+        insert(db, "league_participant", league_id=league["id"], user_id=world["user"]["id"])
+        insert(db, "league_standing", league_id=league["id"], user_id=world["user"]["id"], points=0, exact_count=0,
+               goal_difference_count=0, outcome_count=0, rank=1, position=1)
+    db.execute("update league_tournament set participants_scores_status = 'up-to-date'")
+    db.execute("delete from league_tournament where id in (%s, %s)", (world["office_cup"]["id"], world["family_cup"]["id"]))
+    assert statuses(db) == {world["office_liga"]["id"]: "outdata"}
+    assert [r["league_id"] for r in db.execute("select league_id from league_standing")] == [world["office"]["id"]]

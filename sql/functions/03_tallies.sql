@@ -1,0 +1,176 @@
+-- Every prediction scored once (SPEC §7.7). A prediction's tier depends on its match's result
+-- and the tournament's scoring_result, never on the league, so it is tallied once per
+-- (tournament, user) in prediction_tally and every league following the tournament shares the
+-- tallies. Whatever changes the inputs keeps them right in the same transaction, as the marks
+-- do (02_marks.sql); a recalculation then reads one tally row per participant.
+-- Repeatable file: `migrate` re-applies it whenever it changes.
+
+-- Add signed tiers to the tallies, locking rows in key order (no deadlock between writers).
+create or replace function apply_tally_deltas(tournaments bigint[], users bigint[], tiers smallint[], signs integer[])
+returns void language sql as $$
+    insert into prediction_tally as t (tournament_id, user_id, exact_count, goal_difference_count, outcome_count)
+    select tournament_id, user_id,
+           coalesce(sum(sign) filter (where tier = 3), 0),
+           coalesce(sum(sign) filter (where tier = 2), 0),
+           coalesce(sum(sign) filter (where tier = 1), 0)
+      from unnest(tournaments, users, tiers, signs) as d (tournament_id, user_id, tier, sign)
+     where tier > 0
+     group by tournament_id, user_id
+     order by tournament_id, user_id
+    on conflict (tournament_id, user_id) do update
+       set exact_count = t.exact_count + excluded.exact_count,
+           goal_difference_count = t.goal_difference_count + excluded.goal_difference_count,
+           outcome_count = t.outcome_count + excluded.outcome_count
+$$;
+
+-- A tournament's tallies from scratch (a scoring_result change, a deleted match, an operator's
+-- repair); returns how many users' tallies changed.
+create or replace function rebuild_tournament_tallies(target bigint) returns integer
+language plpgsql as $$
+declare
+    changed integer;
+begin
+    with fresh as (
+        select tiers.user_id,
+               count(*) filter (where tier = 3)::int as exact_count,
+               count(*) filter (where tier = 2)::int as goal_difference_count,
+               count(*) filter (where tier = 1)::int as outcome_count
+          from (select p.user_id,
+                       scored_tier(t.scoring_result, p.home_score, p.away_score, m.home_score, m.away_score,
+                                   m.home_score_regular, m.away_score_regular) as tier
+                  from tournament t
+                  join match m on m.tournament_id = t.id and m.status = 'ended'
+                  join prediction p on p.match_id = m.id
+                 where t.id = target) as tiers
+         group by tiers.user_id
+    ),
+    wanted as (
+        select coalesce(f.user_id, s.user_id) as user_id,
+               coalesce(f.exact_count, 0) as exact_count, coalesce(f.goal_difference_count, 0) as goal_difference_count,
+               coalesce(f.outcome_count, 0) as outcome_count
+          from fresh f
+          full join (select * from prediction_tally where tournament_id = target) s using (user_id)
+         where (f.exact_count, f.goal_difference_count, f.outcome_count)
+               is distinct from (s.exact_count, s.goal_difference_count, s.outcome_count)
+    ),
+    written as (
+        insert into prediction_tally as t (tournament_id, user_id, exact_count, goal_difference_count, outcome_count)
+        select target, user_id, exact_count, goal_difference_count, outcome_count from wanted order by user_id
+        on conflict (tournament_id, user_id) do update
+           set exact_count = excluded.exact_count, goal_difference_count = excluded.goal_difference_count,
+               outcome_count = excluded.outcome_count
+        returning 1
+    )
+    select count(*) into changed from written;
+    return changed;
+end;
+$$;
+
+-- A match's scored outcome changed (SPEC §6.5): its predictions' old tiers out, new tiers in.
+-- A deleted match takes its predictions with it (gone before a statement trigger could read
+-- them): the tournaments of deleted ended matches are rebuilt.
+create or replace function match_tallies() returns trigger
+language plpgsql as $$
+declare
+    tournaments bigint[];
+    users bigint[];
+    tiers smallint[];
+    signs integer[];
+begin
+    if tg_op = 'DELETE' then
+        perform rebuild_tournament_tallies(tournament_id)
+           from (select distinct tournament_id from old_rows where status = 'ended') as deleted;
+        return null;
+    end if;
+    with changed as (
+        select o, n from old_rows o join new_rows n using (id) where match_outcome_changed(o, n)
+    ),
+    sides as (
+        select (o).id, (o).tournament_id, -1 as sign, (o).home_score, (o).away_score,
+               (o).home_score_regular, (o).away_score_regular
+          from changed where (o).status = 'ended'
+        union all
+        select (n).id, (n).tournament_id, 1, (n).home_score, (n).away_score, (n).home_score_regular, (n).away_score_regular
+          from changed where (n).status = 'ended'
+    )
+    select array_agg(s.tournament_id), array_agg(p.user_id),
+           array_agg(scored_tier(t.scoring_result, p.home_score, p.away_score, s.home_score, s.away_score,
+                                 s.home_score_regular, s.away_score_regular)),
+           array_agg(s.sign)
+      into tournaments, users, tiers, signs
+      from sides s join tournament t on t.id = s.tournament_id join prediction p on p.match_id = s.id;
+    if tournaments is not null then
+        perform apply_tally_deltas(tournaments, users, tiers, signs);
+    end if;
+    return null;
+end;
+$$;
+
+call create_statement_triggers('match', 'tallies', array['update', 'delete']);
+
+-- A prediction inserted, changed or deleted for an ended match changes its user's tally, and
+-- their points in every league tournament of that tournament they take part in (SPEC §4). One
+-- trigger does both, marks first: every writer locks league tournaments before tallies, so a
+-- prediction edit and a result correction never deadlock.
+create or replace function prediction_rescores() returns trigger
+language plpgsql as $$
+declare
+    users bigint[];
+    matches bigint[];
+    homes integer[];
+    aways integer[];
+    signs integer[];
+    d_tournaments bigint[];
+    d_users bigint[];
+    d_tiers smallint[];
+    d_signs integer[];
+begin
+    if tg_op = 'INSERT' then
+        select array_agg(user_id), array_agg(match_id), array_agg(home_score), array_agg(away_score), array_agg(1)
+          into users, matches, homes, aways, signs from new_rows;
+    elsif tg_op = 'DELETE' then
+        select array_agg(user_id), array_agg(match_id), array_agg(home_score), array_agg(away_score), array_agg(-1)
+          into users, matches, homes, aways, signs from old_rows;
+    else
+        select array_agg(user_id), array_agg(match_id), array_agg(home_score), array_agg(away_score), array_agg(sign)
+          into users, matches, homes, aways, signs
+          from (select user_id, match_id, home_score, away_score, -1 as sign from old_rows
+                union all
+                select user_id, match_id, home_score, away_score, 1 from new_rows) as both_sides;
+    end if;
+    select array_agg(m.tournament_id), array_agg(p.user_id),
+           array_agg(scored_tier(t.scoring_result, p.home_score, p.away_score, m.home_score, m.away_score,
+                                 m.home_score_regular, m.away_score_regular)),
+           array_agg(p.sign)
+      into d_tournaments, d_users, d_tiers, d_signs
+      from unnest(users, matches, homes, aways, signs) as p (user_id, match_id, home_score, away_score, sign)
+      join match m on m.id = p.match_id and m.status = 'ended'
+      join tournament t on t.id = m.tournament_id;
+    if d_tournaments is not null then
+        perform mark_league_tournaments_outdata(array(
+            select distinct lt.id
+              from unnest(d_tournaments, d_users) as d (tournament_id, user_id)
+              join league_tournament lt on lt.tournament_id = d.tournament_id
+              join league_participant lp on lp.league_id = lt.league_id and lp.user_id = d.user_id));
+        perform apply_tally_deltas(d_tournaments, d_users, d_tiers, d_signs);
+    end if;
+    return null;
+end;
+$$;
+
+call create_statement_triggers('prediction', 'rescores', array['insert', 'update', 'delete']);
+
+-- The tier of every ended match's predictions follows the tournament's scoring_result.
+create or replace function tournament_tallies() returns trigger
+language plpgsql as $$
+begin
+    perform rebuild_tournament_tallies(new.id);
+    return null;
+end;
+$$;
+
+create or replace trigger tournament_update_tallies
+    after update of scoring_result on tournament
+    for each row
+    when (old.scoring_result is distinct from new.scoring_result)
+    execute function tournament_tallies();
