@@ -22,13 +22,9 @@ def league(conn: psycopg.Connection, *, league_id: int) -> str | None:
     return _body(conn, LEAGUE, {"league_id": league_id})
 
 
-def tournament_standings(conn: psycopg.Connection, *, league_id: int, tournament_id: int, limit: int,
-                         offset: int) -> str | None:
-    """One page's JSON body, or None if the league does not follow the tournament."""
+def standings(conn: psycopg.Connection, *, league_id: int, tournament_id: int | None, limit: int,
+              offset: int) -> str | None:
+    """One page's JSON body of a league tournament, or of the whole league when `tournament_id`
+    is None; None when there is no such league or it does not follow the tournament."""
     return _body(conn, STANDINGS, {"league_id": league_id, "tournament_id": tournament_id, "limit": limit,
                                    "offset": offset})
-
-
-def league_standings(conn: psycopg.Connection, *, league_id: int, limit: int, offset: int) -> str | None:
-    """One page of the whole league's JSON body, or None for an unknown league."""
-    return _body(conn, STANDINGS, {"league_id": league_id, "tournament_id": None, "limit": limit, "offset": offset})
