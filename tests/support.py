@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 import socket
 import threading
 import time
+from pathlib import Path
 
 import psycopg
 from psycopg.rows import dict_row
@@ -15,6 +16,7 @@ from jobqueue.base import Job
 from jobqueue.postgres import PostgresQueue, job_from_row
 from jobqueue.redis import RedisQueue, job_from_hash
 
+ROOT = Path(__file__).resolve().parent.parent  # the project
 AUTH = {"Authorization": "Bearer test-token"}
 START = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
 

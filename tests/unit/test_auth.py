@@ -19,7 +19,7 @@ def test_any_configured_token_passes(client, token):
     assert response.get_json()["error"]
 
 
-def test_internal_api_is_disabled_without_tokens(make_app, settings, db):
+def test_internal_api_is_disabled_without_tokens(make_app, settings):
     client = make_app(dataclasses.replace(settings, internal_api_tokens=())).test_client()
     response = client.get("/internal/anything", headers={"Authorization": "Bearer test-token"})
     assert response.status_code == 503

@@ -2,13 +2,12 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
 from config import ConfigError, Settings
+from tests.support import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_defaults_follow_the_spec():

@@ -3,14 +3,12 @@ whose claim was taken over writes nothing."""
 
 import dataclasses
 import threading
-from pathlib import Path
 
 from bootstrap import services_of
 from services.matches_tick import EXPIRY_MARGIN_SECONDS
 from tests.sofascore import event, final_score, json_response, round_path
-from tests.support import KICKOFF, lt_statuses, seed_league, seed_match, seed_tournament, takeover_route
+from tests.support import KICKOFF, ROOT, lt_statuses, seed_league, seed_match, seed_tournament, takeover_route
 
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_five_ticks_at_once_fetch_each_of_20_rounds_exactly_once(make_app, settings, db, standin, queue_url):

@@ -13,8 +13,9 @@ from psycopg.rows import dict_row
 
 from database.migrations import SQL_DIR, apply_migrations, available_migrations, migration_state
 from database.schema_snapshot import SNAPSHOT_PATH, snapshot, snapshot_of_fresh_migration
+from tests.support import ROOT
 
-DATABASE_MAP = Path(__file__).resolve().parent.parent / "docs" / "database.md"
+DATABASE_MAP = ROOT / "docs" / "database.md"
 TRIGGERS = """
 select c.relname as table_name, t.tgname as trigger_name
   from pg_trigger t join pg_class c on c.oid = t.tgrelid

@@ -3,9 +3,8 @@
 import os
 import subprocess
 import sys
-from pathlib import Path
+from tests.support import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_the_demo_runs_end_to_end(queue_url):

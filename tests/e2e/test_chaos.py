@@ -9,7 +9,6 @@ import sys
 import threading
 import time
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import psycopg
 import pytest
@@ -20,10 +19,9 @@ from bootstrap import services_of
 from repositories.scores import SMALL_LEAGUE_PARTICIPANTS
 from services.matches_tick import ROUND_JOB
 from tests.sofascore import event, final_score, round_path
-from tests.support import (wait_until_blocked, assert_standings_match_reference, lt_statuses, seed_league, seed_match,
-                           seed_tournament, stored_job)
+from tests.support import (ROOT, assert_standings_match_reference, lt_statuses, seed_league, seed_match,
+                           seed_tournament, stored_job, wait_until_blocked)
 
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def cli_tick(kind: str, env: dict) -> subprocess.Popen:

@@ -20,7 +20,7 @@ from tests.support import KICKOFF, START, assert_standings_match_reference, inse
 
 
 @pytest.fixture
-def world(db):
+def scored_world(db):
     """Office (Ana, Ben) follows Liga and Cup; Family (Dee) follows Liga. Everything is scored."""
     liga = seed_tournament(db, utid=1, sid=1, name="Liga")
     cup = seed_tournament(db, utid=2, sid=1, name="Cup")
@@ -49,7 +49,7 @@ def statuses(db) -> dict[int, str]:
     return {r["id"]: r["participants_scores_status"] for r in db.execute("select id, participants_scores_status from league_tournament")}
 
 
-def the_tick_sees_the_matches_tick_write_a_result(conn, world):
+def the_tick_sees_the_matches_tick_write_a_result(conn, scored_world):
     event = ProviderEvent(event_id=3, start_time=KICKOFF, status="ended", home_score=1, away_score=1,
                           home_score_regular=1, away_score_regular=1)
     matches_repo.apply_events(conn, events=[event], now=START, settle_minutes=180)
@@ -85,7 +85,7 @@ PATHS = {
 
 
 @pytest.mark.parametrize("path", PATHS)
-def test_a_mark_on_a_row_already_outdata_holds_it_until_commit(services, db, world, database_url, path):
+def test_a_mark_on_a_row_already_outdata_holds_it_until_commit(services, db, scored_world, database_url, path):
     change, affected = PATHS[path]
     services.run_scores_tick()
     assert set(statuses(db).values()) == {"up-to-date"}
@@ -93,14 +93,14 @@ def test_a_mark_on_a_row_already_outdata_holds_it_until_commit(services, db, wor
 
     writer = psycopg.connect(database_url, row_factory=dict_row)
     try:
-        change(writer, world)                   # 1. the change, its transaction still open
+        change(writer, scored_world)                   # 1. the change, its transaction still open
         during = services.run_scores_tick()     # 2. a scores tick runs meanwhile (never waits: SKIP LOCKED)
         assert during["league_tournaments_claimed"] == 3 - len(affected), "the held rows are not claimed"
         writer.commit()                         # 3. the change commits
     finally:
         writer.close()
 
-    assert {statuses(db)[world["rows"][name]] for name in affected} == {"outdata"}
+    assert {statuses(db)[scored_world["rows"][name]] for name in affected} == {"outdata"}
     assert_standings_match_reference(db)
     after = services.run_scores_tick()
     assert after["league_tournaments_updated"] == len(affected)
@@ -109,27 +109,27 @@ def test_a_mark_on_a_row_already_outdata_holds_it_until_commit(services, db, wor
 
 
 @pytest.mark.parametrize("path", ["a member joins", "the matches tick writes a result"])
-def test_a_mark_on_an_up_to_date_row_marks_it_and_the_count_says_so(services, db, world, path):
+def test_a_mark_on_an_up_to_date_row_marks_it_and_the_count_says_so(services, db, scored_world, path):
     change, affected = PATHS[path]
     services.run_scores_tick()
     with db.transaction():
-        change(db, world)
+        change(db, scored_world)
         assert matches_repo.marked_outdata_in_transaction(db) == len(affected)
-    assert {statuses(db)[world["rows"][name]] for name in affected} == {"outdata"}
+    assert {statuses(db)[scored_world["rows"][name]] for name in affected} == {"outdata"}
 
 
-def test_a_mark_keeps_the_time_of_the_first_mark_for_ordering(services, db, world):
+def test_a_mark_keeps_the_time_of_the_first_mark_for_ordering(services, db, scored_world):
     services.run_scores_tick()
     db.execute("update league_tournament set participants_scores_status = 'outdata', marked_outdata_at = %s",
                (START - timedelta(days=1),))
-    PATHS["a member joins"][0](db, world)
+    PATHS["a member joins"][0](db, scored_world)
     stamps = {r["id"]: r["marked_outdata_at"] for r in db.execute("select id, marked_outdata_at from league_tournament")}
     assert set(stamps.values()) == {START - timedelta(days=1)}, "already waiting: its first mark still counts"
 
 
-def test_changes_that_do_not_touch_standings_mark_nothing(services, db, world):
+def test_changes_that_do_not_touch_standings_mark_nothing(services, db, scored_world):
     services.run_scores_tick()
-    db.execute("update match set last_checked_at = now(), home_team = 'Renamed' where tournament_id = %s", (world["liga"]["id"],))
-    db.execute("update prediction set home_score = 5 where match_id = %s", (world["m3"]["id"],))  # the open match
+    db.execute("update match set last_checked_at = now(), home_team = 'Renamed' where tournament_id = %s", (scored_world["liga"]["id"],))
+    db.execute("update prediction set home_score = 5 where match_id = %s", (scored_world["m3"]["id"],))  # the open match
     db.execute("update league set name = 'Renamed'")
     assert set(statuses(db).values()) == {"up-to-date"}

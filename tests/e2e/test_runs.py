@@ -31,9 +31,6 @@ def test_runs_are_listed_newest_first_with_filters(client, db, clock):
     assert [r["kind"] for r in client.get("/internal/runs?kind=matches", headers=AUTH).get_json()["runs"]] == ["matches"]
     assert client.get("/internal/runs?outcome=partial", headers=AUTH).get_json()["runs"] == []
     assert len(client.get("/internal/runs?limit=1", headers=AUTH).get_json()["runs"]) == 1
-    for bad in ("limit=0", "limit=201", "kind=weekly", "outcome=meh"):
-        response = client.get(f"/internal/runs?{bad}", headers=AUTH)
-        assert response.status_code == 400 and bad.split("=")[0] in response.get_json()["details"]
 
 
 def test_a_failing_round_makes_a_partial_run_with_its_error(client, db, standin):

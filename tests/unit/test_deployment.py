@@ -2,11 +2,10 @@
 
 import re
 import tomllib
-from pathlib import Path
 
 from config import Settings
+from tests.support import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def gunicorn_setting(name: str) -> str:

@@ -204,5 +204,3 @@ def test_the_endpoint_and_the_cli_run_the_same_tick(client, runner, db, world):
     result = runner.invoke(args=["tick", "scores"])
     assert result.exit_code == 0
     assert '"league_tournaments_claimed": 1' in result.output
-    bad = client.post("/internal/tick/scores?max_leagues=5001", headers=AUTH)
-    assert bad.status_code == 400 and "max_leagues" in bad.get_json()["details"]

@@ -2,7 +2,6 @@ import dataclasses
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import psycopg
 import pytest
@@ -15,9 +14,8 @@ from database.migrations import (
     available_repeatables,
     migration_state,
 )
-from tests.support import insert
+from tests.support import ROOT, insert
 
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def schema_fingerprint(conn) -> list:
