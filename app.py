@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 import time
-from datetime import datetime, timezone
-from typing import Any, Mapping
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
 
 import sentry_sdk
 from flask import Flask
@@ -21,7 +22,7 @@ TEST_DSN = "http://public@sentry.invalid/1"
 
 
 def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def init_sentry(settings: Settings, *, transport: Any = None) -> bool:

@@ -6,10 +6,11 @@ database and the services only through here (`services_of(app)`)."""
 from __future__ import annotations
 
 import atexit
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
-from typing import Any, Callable
+from typing import Any
 
 from flask import Flask
 
@@ -31,8 +32,9 @@ EXTENSION = "services"
 
 def due_policy(settings: Settings) -> DuePolicy:
     """When a match is due, from its three settings: one policy for the ticks and the status alike."""
-    return DuePolicy(settings.match_result_delay_minutes, settings.match_recheck_minutes,
-                     settings.postponed_recheck_minutes)
+    return DuePolicy(
+        settings.match_result_delay_minutes, settings.match_recheck_minutes, settings.postponed_recheck_minutes
+    )
 
 
 @dataclass(frozen=True)
@@ -50,23 +52,46 @@ class Services:
     def provider(self) -> SofaScoreProvider:
         """A provider with its own rate limiter and HTTP session: PROVIDER_MAX_RPS holds per tick."""
         limiter = RateLimiter(self.settings.provider_max_rps, clock=self.clock, sleep=self.sleep)
-        return SofaScoreProvider(base_url=self.settings.sofascore_base_url, session=self.http_session_factory(),
-                                 timeout=self.settings.provider_timeout_seconds, limiter=limiter, clock=self.clock)
+        return SofaScoreProvider(
+            base_url=self.settings.sofascore_base_url,
+            session=self.http_session_factory(),
+            timeout=self.settings.provider_timeout_seconds,
+            limiter=limiter,
+            clock=self.clock,
+        )
 
-    def run_matches_tick(self, *, max_rounds: int | None = None, dry_run: bool = False,
-                         trigger: str = "manual") -> dict[str, Any]:
+    def run_matches_tick(
+        self, *, max_rounds: int | None = None, dry_run: bool = False, trigger: str = "manual"
+    ) -> dict[str, Any]:
         return matches_tick.run_matches_tick(
-            pool=self.pool, queue=self.queue, provider_factory=self.provider, clock=self.clock, sleep=self.sleep,
-            settings=self.settings, policy=self.due_policy, max_rounds=max_rounds, dry_run=dry_run, trigger=trigger)
+            pool=self.pool,
+            queue=self.queue,
+            provider_factory=self.provider,
+            clock=self.clock,
+            sleep=self.sleep,
+            settings=self.settings,
+            policy=self.due_policy,
+            max_rounds=max_rounds,
+            dry_run=dry_run,
+            trigger=trigger,
+        )
 
-    def run_scores_tick(self, *, max_leagues: int | None = None, dry_run: bool = False,
-                        trigger: str = "manual") -> dict[str, Any]:
-        return scores_tick.run_scores_tick(pool=self.pool, clock=self.clock, settings=self.settings,
-                                           max_leagues=max_leagues, dry_run=dry_run, trigger=trigger)
+    def run_scores_tick(
+        self, *, max_leagues: int | None = None, dry_run: bool = False, trigger: str = "manual"
+    ) -> dict[str, Any]:
+        return scores_tick.run_scores_tick(
+            pool=self.pool,
+            clock=self.clock,
+            settings=self.settings,
+            max_leagues=max_leagues,
+            dry_run=dry_run,
+            trigger=trigger,
+        )
 
     def pipeline_status(self) -> dict[str, Any]:
-        return status.pipeline_status(pool=self.pool, queue=self.queue, clock=self.clock, settings=self.settings,
-                                      policy=self.due_policy)
+        return status.pipeline_status(
+            pool=self.pool, queue=self.queue, clock=self.clock, settings=self.settings, policy=self.due_policy
+        )
 
     def recent_runs(self, *, limit: int, kind: str | None = None, outcome: str | None = None) -> list[dict[str, Any]]:
         return runs.recent_runs(pool=self.pool, limit=limit, kind=kind, outcome=outcome)
@@ -75,8 +100,9 @@ class Services:
         return leagues.get_league(pool=self.pool, league_id=league_id)
 
     def get_standings(self, *, league_id: int, tournament_id: int | None, limit: int, offset: int) -> str:
-        return leagues.get_standings(pool=self.pool, league_id=league_id, tournament_id=tournament_id, limit=limit,
-                                     offset=offset)
+        return leagues.get_standings(
+            pool=self.pool, league_id=league_id, tournament_id=tournament_id, limit=limit, offset=offset
+        )
 
     def verify(self, *, league_id: int | None = None) -> list[dict[str, Any]]:
         return standings_maintenance.verify(pool=self.pool, league_id=league_id)
@@ -84,11 +110,16 @@ class Services:
     def rebuild(self, *, tournament_id: int | None = None) -> dict[str, int]:
         return standings_maintenance.rebuild(pool=self.pool, tournament_id=tournament_id)
 
-    def import_tournament(self, *, unique_tournament_id: int, season_id: int,
-                          name: str | None = None) -> dict[str, Any]:
-        return tournament_import.import_tournament(pool=self.pool, provider_factory=self.provider,
-                                                   unique_tournament_id=unique_tournament_id, season_id=season_id,
-                                                   name=name)
+    def import_tournament(
+        self, *, unique_tournament_id: int, season_id: int, name: str | None = None
+    ) -> dict[str, Any]:
+        return tournament_import.import_tournament(
+            pool=self.pool,
+            provider_factory=self.provider,
+            unique_tournament_id=unique_tournament_id,
+            season_id=season_id,
+            name=name,
+        )
 
     def migrate(self) -> list[str]:
         """Apply what is pending; raises MigrationMismatch for a database whose applied file changed."""
@@ -106,23 +137,43 @@ class Services:
             self.queue.redis.close()
 
 
-def bootstrap(settings: Settings, *, clock: Callable[[], datetime], sleep: Callable[[float], None],
-              http_session_factory: Callable[[], Any] | None = None) -> Services:
+def bootstrap(
+    settings: Settings,
+    *,
+    clock: Callable[[], datetime],
+    sleep: Callable[[float], None],
+    http_session_factory: Callable[[], Any] | None = None,
+) -> Services:
     """Open the pool and the queue's backend once; the provider's HTTP session is made per tick."""
-    pool = open_pool(settings.database_url or embedded_database_url(), max_size=settings.db_pool_max_size,
-                     timeout=settings.db_pool_timeout_seconds)
-    queue: QueueBackend = (RedisQueue(connect_redis(settings.queue_url), clock=clock)
-                           if settings.queue_url is not None else PostgresQueue(pool, clock=clock))
-    return Services(settings=settings, pool=pool, clock=clock, sleep=sleep, queue=queue,
-                    due_policy=due_policy(settings),
-                    http_session_factory=http_session_factory or partial(make_http_session,
-                                                                         settings.provider_http_session))
+    pool = open_pool(
+        settings.database_url or embedded_database_url(),
+        max_size=settings.db_pool_max_size,
+        timeout=settings.db_pool_timeout_seconds,
+    )
+    queue: QueueBackend = (
+        RedisQueue(connect_redis(settings.queue_url), clock=clock)
+        if settings.queue_url is not None
+        else PostgresQueue(pool, clock=clock)
+    )
+    return Services(
+        settings=settings,
+        pool=pool,
+        clock=clock,
+        sleep=sleep,
+        queue=queue,
+        due_policy=due_policy(settings),
+        http_session_factory=http_session_factory or partial(make_http_session, settings.provider_http_session),
+    )
 
 
 def init_app(app: Flask) -> Services:
     """The app's services, from its config (a test's CLOCK, SLEEP and HTTP_SESSION_FACTORY included)."""
-    services = bootstrap(app.config["SETTINGS"], clock=app.config["CLOCK"], sleep=app.config["SLEEP"],
-                         http_session_factory=app.config["HTTP_SESSION_FACTORY"])
+    services = bootstrap(
+        app.config["SETTINGS"],
+        clock=app.config["CLOCK"],
+        sleep=app.config["SLEEP"],
+        http_session_factory=app.config["HTTP_SESSION_FACTORY"],
+    )
     app.extensions[EXTENSION] = services
     atexit.register(services.close)
     return services

@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 import math
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 from urllib.parse import urlsplit
 
 
@@ -147,7 +147,7 @@ class Settings:
     queue_url: str | None = None
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str]) -> "Settings":
+    def from_env(cls, env: Mapping[str, str]) -> Settings:
         """Parse and validate; raise ConfigError naming the first bad variable."""
         settings = cls(
             database_url=_raw(env, "DATABASE_URL") or None,
@@ -176,8 +176,10 @@ class Settings:
             queue_url=_queue_url(env, "QUEUE_URL"),
         )
         if settings.tick_matches_budget_seconds <= settings.provider_timeout_seconds:
-            raise ConfigError("TICK_MATCHES_BUDGET_SECONDS",
-                              "must exceed PROVIDER_TIMEOUT_SECONDS, or no provider request fits in a tick")
+            raise ConfigError(
+                "TICK_MATCHES_BUDGET_SECONDS",
+                "must exceed PROVIDER_TIMEOUT_SECONDS, or no provider request fits in a tick",
+            )
         return settings
 
 

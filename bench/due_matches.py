@@ -5,7 +5,7 @@ Baseline, same run: the same query with index scans switched off (a full-table s
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import psycopg
 from psycopg.rows import dict_row
@@ -13,7 +13,7 @@ from psycopg.rows import dict_row
 from bench.common import bench_database, median_ms
 from repositories.matches import DUE_ROUNDS, DuePolicy
 
-NOW = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
 SEED = """
 insert into tournament (name, sofascore_unique_tournament_id, sofascore_season_id)
@@ -50,9 +50,13 @@ def run() -> dict:
         full_scan = median_ms(lambda: conn.execute(DUE_ROUNDS, params).fetchall(), repeat=5)
         total = conn.execute("select count(*) as n from match").fetchone()["n"]
     return {
-        "matches": total, "due_matches": due_matches, "due_rounds": len(rounds),
-        "indexed_ms": round(indexed, 2), "full_scan_ms": round(full_scan, 2),
-        "speed_up": round(full_scan / indexed, 1), "plan": plan,
+        "matches": total,
+        "due_matches": due_matches,
+        "due_rounds": len(rounds),
+        "indexed_ms": round(indexed, 2),
+        "full_scan_ms": round(full_scan, 2),
+        "speed_up": round(full_scan / indexed, 1),
+        "plan": plan,
     }
 
 

@@ -12,7 +12,7 @@ import os
 import threading
 import time
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import redis
 
@@ -29,7 +29,7 @@ KEYS = [f"{1 + i % 200}/{i}//" for i in range(JOBS)]
 
 
 def _clock() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _send_all(queue: WorkerQueue) -> None:
@@ -83,6 +83,7 @@ def run() -> dict:
     with bench_database() as url:
         pool = open_pool(url, max_size=CLAIMERS + 2, timeout=10)
         try:
+
             def reset_postgres() -> None:
                 with pool.connection() as conn:
                     conn.execute("truncate queue_job")
@@ -104,12 +105,16 @@ def run() -> dict:
 
 def report(results: dict) -> str:
     base = results["postgres"]
-    lines = [f"round queue: {JOBS:,} jobs; ratios to the PostgreSQL queue measured in the same run",
-             f"  {'backend':<10} {'send+claim+complete, sequential':>34} {f'{CLAIMERS} concurrent claimers':>26}"]
+    lines = [
+        f"round queue: {JOBS:,} jobs; ratios to the PostgreSQL queue measured in the same run",
+        f"  {'backend':<10} {'send+claim+complete, sequential':>34} {f'{CLAIMERS} concurrent claimers':>26}",
+    ]
     for backend, figures in results.items():
         seq, conc = figures["sequential_s"], figures["concurrent_s"]
-        lines.append(f"  {backend:<10} {seq:>12.2f} s ({seq / base['sequential_s']:.2f}x, {JOBS / seq:,.0f} jobs/s)"
-                     f" {conc:>9.2f} s ({conc / base['concurrent_s']:.2f}x, {JOBS / conc:,.0f} jobs/s)")
+        lines.append(
+            f"  {backend:<10} {seq:>12.2f} s ({seq / base['sequential_s']:.2f}x, {JOBS / seq:,.0f} jobs/s)"
+            f" {conc:>9.2f} s ({conc / base['concurrent_s']:.2f}x, {JOBS / conc:,.0f} jobs/s)"
+        )
     if "redis" not in results:
         lines.append("  redis: skipped (no Redis at BENCH_REDIS_URL)")
     lines.append("  every job was completed exactly once under concurrency, on each backend")

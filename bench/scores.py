@@ -22,7 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 
@@ -42,7 +42,7 @@ ROOT = Path(__file__).resolve().parent.parent
 USERS, MATCHES, TOURNAMENTS, SMALL_LEAGUES, FOLLOWED = 10_000, 380, 3, 1_000, 20
 OPEN_ROUND = 10  # (c): a round of 10 matches, each predicted by every user
 PAIRS, PAIR_SECONDS = 7, 2  # page rates: alternating 2 s windows of /readyz and the page
-NOW = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
 SEED = [
     "set session_replication_role = replica",  # bulk load without row-by-row triggers; tallies and pages built after
@@ -96,8 +96,18 @@ def _median_s(action, repeat: int) -> float:
 
 
 def _round_events(home: int) -> list[ProviderEvent]:
-    return [ProviderEvent(event_id=900000 + i, start_time=NOW, status="ended", home_score=home, away_score=1,
-                          home_score_regular=home, away_score_regular=1) for i in range(1, OPEN_ROUND + 1)]
+    return [
+        ProviderEvent(
+            event_id=900000 + i,
+            start_time=NOW,
+            status="ended",
+            home_score=home,
+            away_score=1,
+            home_score_regular=home,
+            away_score_regular=1,
+        )
+        for i in range(1, OPEN_ROUND + 1)
+    ]
 
 
 def _write_round(conn: psycopg.Connection, events: list[ProviderEvent]) -> None:
@@ -116,16 +126,20 @@ def run() -> dict:
         seeded_s = time.perf_counter() - started
         predictions = conn.execute("select count(*) as n from prediction").fetchone()["n"]
         pool = open_pool(url, max_size=4, timeout=30)
-        scores_tick = partial(run_scores_tick, pool=pool, clock=lambda: NOW,
-                              settings=Settings(tick_scores_budget_seconds=3600))
+        scores_tick = partial(
+            run_scores_tick, pool=pool, clock=lambda: NOW, settings=Settings(tick_scores_budget_seconds=3600)
+        )
         try:
             while scores_tick()["league_tournaments_claimed"]:
                 pass
             floor = _median_s(lambda: conn.execute(FLOOR).fetchall(), 3)
-            everyone = conn.execute("select lt.id from league_tournament lt join league l on l.id = lt.league_id "
-                                    "where l.name = 'Everyone'").fetchone()["id"]
-            plan_a = "\n".join(r["QUERY PLAN"] for r in conn.execute("explain (costs off) " + scores_repo.RECALCULATE,
-                                                                        {"ids": [everyone]}))
+            everyone = conn.execute(
+                "select lt.id from league_tournament lt join league l on l.id = lt.league_id where l.name = 'Everyone'"
+            ).fetchone()["id"]
+            plan_a = "\n".join(
+                r["QUERY PLAN"]
+                for r in conn.execute("explain (costs off) " + scores_repo.RECALCULATE, {"ids": [everyone]})
+            )
             points = itertools.cycle([5, 4])
 
             def everyone_changes() -> dict:
@@ -142,14 +156,26 @@ def run() -> dict:
             small_summary = small_leagues_change()
             c_times, d_times = [], []
             for home in (2, 3, 2):
-                conn.execute("update match set status = 'open', home_score = null, away_score = null, "
-                             "home_score_regular = null, away_score_regular = null where sofascore_event_id > 900000")
+                conn.execute(
+                    "update match set status = 'open', home_score = null, away_score = null, "
+                    "home_score_regular = null, away_score_regular = null where sofascore_event_id > 900000"
+                )
                 c_times.append(_median_s(lambda: _write_round(conn, _round_events(home)), 1))
-                corrected = [ProviderEvent(event_id=900001, start_time=NOW, status="ended", home_score=home + 1,
-                                           away_score=1, home_score_regular=home + 1, away_score_regular=1)]
+                corrected = [
+                    ProviderEvent(
+                        event_id=900001,
+                        start_time=NOW,
+                        status="ended",
+                        home_score=home + 1,
+                        away_score=1,
+                        home_score_regular=home + 1,
+                        away_score_regular=1,
+                    )
+                ]
                 d_times.append(_median_s(lambda: _write_round(conn, corrected), 1))
-            following = conn.execute("select array_agg(distinct league_id) as ids from league_tournament "
-                                     "where tournament_id = 1").fetchone()["ids"]
+            following = conn.execute(
+                "select array_agg(distinct league_id) as ids from league_tournament where tournament_id = 1"
+            ).fetchone()["ids"]
 
             def render_pages() -> float:
                 """The commit-time render of every page a mark from up to date changes."""
@@ -160,18 +186,32 @@ def run() -> dict:
             while scores_tick()["league_tournaments_claimed"]:
                 pass
             twenty = conn.execute("select id from league where name = 'Twenty'").fetchone()["id"]
-            page_plan = "\n".join(r["QUERY PLAN"] for r in conn.execute(
-                "explain (analyze, costs off, timing off) select ls.rank, ls.user_id, u.name, ls.points from league_standing ls "
-                "join app_user u on u.id = ls.user_id where ls.league_id = %(league_id)s and ls.position > %(offset)s "
-                "order by ls.position limit 50", {"league_id": twenty, "offset": 9000}))
+            page_plan = "\n".join(
+                r["QUERY PLAN"]
+                for r in conn.execute(
+                    "explain (analyze, costs off, timing off) select ls.rank, ls.user_id, u.name, ls.points from league_standing ls "
+                    "join app_user u on u.id = ls.user_id where ls.league_id = %(league_id)s and ls.position > %(offset)s "
+                    "order by ls.position limit 50",
+                    {"league_id": twenty, "offset": 9000},
+                )
+            )
             conn.execute("vacuum analyze")  # pages measured on a settled database, not beside autovacuum
             pages = _page_rates(url, twenty)
         finally:
             pool.close()
     cases = {"a": a, "b": b, "c": statistics.median(c_times), "d": statistics.median(d_times)}
     render = {"leagues": len(following), "seconds": render_s}
-    return {"predictions": predictions, "seeded_s": round(seeded_s, 1), "floor_s": floor, "cases": cases, "render": render,
-            "small_tick": small_summary, "plan_a": plan_a, "page_plan": page_plan, "pages": pages}
+    return {
+        "predictions": predictions,
+        "seeded_s": round(seeded_s, 1),
+        "floor_s": floor,
+        "cases": cases,
+        "render": render,
+        "small_tick": small_summary,
+        "plan_a": plan_a,
+        "page_plan": page_plan,
+        "pages": pages,
+    }
 
 
 def _free_port() -> int:
@@ -205,10 +245,14 @@ def _share(base: str, page: tuple[str, dict | None], readyz: str) -> dict:
     pairs = [(_wrk(base, readyz), _wrk(base, *page)) for _ in range(PAIRS)]
     best_readyz = max(r["rate"] for r, _ in pairs)
     best = max(p["rate"] for _, p in pairs)
-    return {"rate": best, "readyz_rate": best_readyz, "share": best / best_readyz,
-            "p99_ms": statistics.median(p["p99_ms"] for _, p in pairs),
-            "readyz_p99_ms": statistics.median(r["p99_ms"] for r, _ in pairs),
-            "responses": "non-2xx" if any(p["responses"] == "non-2xx" for _, p in pairs) else "2xx/3xx"}
+    return {
+        "rate": best,
+        "readyz_rate": best_readyz,
+        "share": best / best_readyz,
+        "p99_ms": statistics.median(p["p99_ms"] for _, p in pairs),
+        "readyz_p99_ms": statistics.median(r["p99_ms"] for r, _ in pairs),
+        "responses": "non-2xx" if any(p["responses"] == "non-2xx" for _, p in pairs) else "2xx/3xx",
+    }
 
 
 def _page_rates(url: str, league_id: int) -> dict:
@@ -216,8 +260,13 @@ def _page_rates(url: str, league_id: int) -> dict:
         return {"skipped": "wrk is not installed (apt-get install wrk)"}
     port = _free_port()
     env = {**os.environ, "DATABASE_URL": url, "GUNICORN_BIND": f"127.0.0.1:{port}", "INTERNAL_API_TOKEN": "bench"}
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "app:create_app()"],
-                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "app:create_app()"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(300):
@@ -233,11 +282,16 @@ def _page_rates(url: str, league_id: int) -> dict:
             return f'request = function() return wrk.format("GET", "{path}") end'
 
         def any_offset(path: str) -> str:
-            return (f'request = function() return wrk.format("GET", "{path}&offset=" .. math.random(0, {USERS - 50})) end')
+            return (
+                f'request = function() return wrk.format("GET", "{path}&offset=" .. math.random(0, {USERS - 50})) end'
+            )
 
         pages = {
             "league_page": (any_offset(f"/api/leagues/{league_id}/standings?limit=50"), None),
-            "tournament_page": (any_offset(f"/api/leagues/{league_id}/standings?tournament_id={tournament}&limit=50"), None),
+            "tournament_page": (
+                any_offset(f"/api/leagues/{league_id}/standings?tournament_id={tournament}&limit=50"),
+                None,
+            ),
             "league": (fixed(f"/api/leagues/{league_id}"), None),
             "league_304": (fixed(f"/api/leagues/{league_id}"), {"If-None-Match": etag}),
         }
@@ -250,37 +304,51 @@ def _page_rates(url: str, league_id: int) -> dict:
 
 def report(result: dict) -> str:
     floor = result["floor_s"]
-    labels = {"a": "(a) recalculation, 1 league tournament x 10,000 participants",
-              "b": "(b) 1,000 league tournaments x 10 participants, one tick",
-              "c": "(c) matches tick writing a round of 10 ended matches x 10,000 predictions",
-              "d": "(d) a corrected result of one such match"}
-    lines = [f"standings: {result['predictions']:,} predictions (seeded in {result['seeded_s']} s)",
-             f"  floor: bare GROUP BY over one tournament's 3.8 M predictions: {floor * 1000:.0f} ms (median of 3)",
-             f"  {'case':<78} {'time':>9} {'ratio':>7} {'target':>7}"]
+    labels = {
+        "a": "(a) recalculation, 1 league tournament x 10,000 participants",
+        "b": "(b) 1,000 league tournaments x 10 participants, one tick",
+        "c": "(c) matches tick writing a round of 10 ended matches x 10,000 predictions",
+        "d": "(d) a corrected result of one such match",
+    }
+    lines = [
+        f"standings: {result['predictions']:,} predictions (seeded in {result['seeded_s']} s)",
+        f"  floor: bare GROUP BY over one tournament's 3.8 M predictions: {floor * 1000:.0f} ms (median of 3)",
+        f"  {'case':<78} {'time':>9} {'ratio':>7} {'target':>7}",
+    ]
     for key, label in labels.items():
         seconds = result["cases"][key]
         ratio = seconds / floor
-        lines.append(f"  {label:<78} {seconds * 1000:>6.0f} ms {ratio:>6.3f}x {'<= ' + str(TARGETS[key]) + 'x':>7}"
-                     f" {'met' if ratio <= TARGETS[key] else 'MISSED'}")
+        lines.append(
+            f"  {label:<78} {seconds * 1000:>6.0f} ms {ratio:>6.3f}x {'<= ' + str(TARGETS[key]) + 'x':>7}"
+            f" {'met' if ratio <= TARGETS[key] else 'MISSED'}"
+        )
     render = result["render"]
-    lines.append(f"  and, when a result marks up-to-date league tournaments outdata, rendering at commit the pages of the "
-                 f"{render['leagues']:,} leagues\n  following its tournament: {render['seconds'] * 1000:.0f} ms = "
-                 f"{render['seconds'] / floor:.3f}x the floor (median of 3; in (c) and (d) the rows are outdata already)")
+    lines.append(
+        f"  and, when a result marks up-to-date league tournaments outdata, rendering at commit the pages of the "
+        f"{render['leagues']:,} leagues\n  following its tournament: {render['seconds'] * 1000:.0f} ms = "
+        f"{render['seconds'] / floor:.3f}x the floor (median of 3; in (c) and (d) the rows are outdata already)"
+    )
     pages = result["pages"]
     if "skipped" in pages:
         lines.append(f"  pages: {pages['skipped']}")
     else:
-        lines.append(f"  pages (wrk, 8 connections, gunicorn as configured; best of {PAIRS} alternating {PAIR_SECONDS} s "
-                     f"windows of /readyz and of the page; p99 the median of the windows'):")
-        for key, label, target in (("league_page", "whole-league page, any offset", 0.5),
-                                   ("tournament_page", "per-tournament page, any offset", 0.6),
-                                   ("league", "GET /api/leagues/<id>", 0.9),
-                                   ("league_304", "GET /api/leagues/<id> with If-None-Match (304)", 0.9)):
+        lines.append(
+            f"  pages (wrk, 8 connections, gunicorn as configured; best of {PAIRS} alternating {PAIR_SECONDS} s "
+            f"windows of /readyz and of the page; p99 the median of the windows'):"
+        )
+        for key, label, target in (
+            ("league_page", "whole-league page, any offset", 0.5),
+            ("tournament_page", "per-tournament page, any offset", 0.6),
+            ("league", "GET /api/leagues/<id>", 0.9),
+            ("league_304", "GET /api/leagues/<id> with If-None-Match (304)", 0.9),
+        ):
             figures = pages[key]
-            lines.append(f"    {label:<48} {figures['rate']:>7,.0f} req/s = {figures['share']:>4.0%} of /readyz "
-                         f"({figures['readyz_rate']:,.0f} req/s, p99 {figures['readyz_p99_ms']} ms; target >= {target:.0%}) "
-                         f"{'met' if figures['share'] >= target else 'MISSED'}, p99 {figures['p99_ms']} ms, "
-                         f"{figures['responses']}")
+            lines.append(
+                f"    {label:<48} {figures['rate']:>7,.0f} req/s = {figures['share']:>4.0%} of /readyz "
+                f"({figures['readyz_rate']:,.0f} req/s, p99 {figures['readyz_p99_ms']} ms; target >= {target:.0%}) "
+                f"{'met' if figures['share'] >= target else 'MISSED'}, p99 {figures['p99_ms']} ms, "
+                f"{figures['responses']}"
+            )
     lines.append("  plan of (a), the recalculation:\n    " + result["plan_a"].replace("\n", "\n    "))
     lines.append("  plan of the whole-league page at offset 9,000:\n    " + result["page_plan"].replace("\n", "\n    "))
     return "\n".join(lines)

@@ -64,8 +64,14 @@ def run() -> dict:
         pool = open_pool(url, max_size=2, timeout=5)
         try:
             settings = Settings()
-            status_now = partial(pipeline_status, pool=pool, queue=pg_queue.PostgresQueue(pool, clock=lambda: NOW),
-                                 clock=lambda: NOW, settings=settings, policy=due_policy(settings))
+            status_now = partial(
+                pipeline_status,
+                pool=pool,
+                queue=pg_queue.PostgresQueue(pool, clock=lambda: NOW),
+                clock=lambda: NOW,
+                settings=settings,
+                policy=due_policy(settings),
+            )
             status = status_now()
 
             def round_trip() -> None:
@@ -76,8 +82,14 @@ def run() -> dict:
             measured = median_ms(status_now, repeat=50)
         finally:
             pool.close()
-    return {**sizes, "status_ms": round(measured, 2), "floor_ms": round(floor, 3),
-            "ratio": round(measured / floor, 1), "problems": status["problems"], "plans": plans}
+    return {
+        **sizes,
+        "status_ms": round(measured, 2),
+        "floor_ms": round(floor, 3),
+        "ratio": round(measured / floor, 1),
+        "problems": status["problems"],
+        "plans": plans,
+    }
 
 
 def _plans(conn: psycopg.Connection) -> dict[str, str]:
@@ -88,12 +100,17 @@ def _plans(conn: psycopg.Connection) -> dict[str, str]:
         "stuck matches": (status_repo.OPEN_SINCE, {"cutoff": NOW - timedelta(hours=6), "first": 5}),
         "failed rounds": (pg_queue.FAILURES, {"name": ROUND_JOB, "since": day_ago, "first": 50}),
         "jobs by state": (pg_queue.COUNTS, {"name": ROUND_JOB, "since": day_ago}),
-        "waiting league tournaments": (status_repo.WAITING_LEAGUE_TOURNAMENTS, {"lease_cutoff": NOW - timedelta(minutes=10)}),
+        "waiting league tournaments": (
+            status_repo.WAITING_LEAGUE_TOURNAMENTS,
+            {"lease_cutoff": NOW - timedelta(minutes=10)},
+        ),
         "stuck league tournaments": (status_repo.WAITING_SINCE, {"cutoff": NOW - timedelta(minutes=30), "first": 5}),
         "last runs": (status_repo.LAST_RUNS, {}),
     }
-    return {name: "\n".join(row["QUERY PLAN"] for row in conn.execute("explain (costs off) " + sql, values))
-            for name, (sql, values) in queries.items()}
+    return {
+        name: "\n".join(row["QUERY PLAN"] for row in conn.execute("explain (costs off) " + sql, values))
+        for name, (sql, values) in queries.items()
+    }
 
 
 def report(result: dict) -> str:

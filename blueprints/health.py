@@ -30,7 +30,9 @@ def readyz():
         current_app.logger.warning("readyz: %s", exc)
         return error_response(503, "queue unavailable", details={"queue": redacted(services.settings.queue_url)})
     if state.mismatched:
-        return error_response(503, "applied migrations differ from their files", details={"mismatched": state.mismatched})
+        return error_response(
+            503, "applied migrations differ from their files", details={"mismatched": state.mismatched}
+        )
     if state.pending:
         return error_response(503, "migrations pending", details={"pending": state.pending})
     return {"status": "ready"}

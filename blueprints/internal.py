@@ -31,22 +31,25 @@ def _trigger() -> str:
 @bp.post("/tick/matches")
 def tick_matches():
     params = MatchesTickParams().load(request_parameters(request))
-    return services_of(current_app).run_matches_tick(max_rounds=params.get("max_rounds"), dry_run=params["dry_run"],
-                                                     trigger=_trigger())
+    return services_of(current_app).run_matches_tick(
+        max_rounds=params.get("max_rounds"), dry_run=params["dry_run"], trigger=_trigger()
+    )
 
 
 @bp.post("/tick/scores")
 def tick_scores():
     params = ScoresTickParams().load(request_parameters(request))
-    return services_of(current_app).run_scores_tick(max_leagues=params.get("max_leagues"), dry_run=params["dry_run"],
-                                                    trigger=_trigger())
+    return services_of(current_app).run_scores_tick(
+        max_leagues=params.get("max_leagues"), dry_run=params["dry_run"], trigger=_trigger()
+    )
 
 
 @bp.get("/runs")
 def list_runs():
     query = RunsQuery().load(request.args.to_dict(flat=True))
-    runs = services_of(current_app).recent_runs(limit=query["limit"], kind=query.get("kind"),
-                                                outcome=query.get("outcome"))
+    runs = services_of(current_app).recent_runs(
+        limit=query["limit"], kind=query.get("kind"), outcome=query.get("outcome")
+    )
     return RunsSchema().dump({"runs": runs})
 
 

@@ -53,6 +53,7 @@ def get_league(league_id: int):
 def get_standings(league_id: int):
     league_id = _league_id(league_id)
     query = STANDINGS_QUERY.load(request.args.to_dict(flat=True))
-    standings = services_of(current_app).get_standings(league_id=league_id, tournament_id=query.get("tournament_id"),
-                                                       limit=query["limit"], offset=query["offset"])
+    standings = services_of(current_app).get_standings(
+        league_id=league_id, tournament_id=query.get("tournament_id"), limit=query["limit"], offset=query["offset"]
+    )
     return _revalidated(standings)

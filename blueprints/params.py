@@ -28,8 +28,8 @@ class WholeNumber(fields.Integer):
 class StrictBoolean(fields.Boolean):
     """Only true/false/1/0 (any case), a JSON boolean, or the JSON integers 1 and 0."""
 
-    truthy = {"true", "1", 1, True}
-    falsy = {"false", "0", 0, False}
+    truthy = {"true", "1", 1}
+    falsy = {"false", "0", 0}
 
     def _deserialize(self, value, attr, data, **kwargs):
         if isinstance(value, float):

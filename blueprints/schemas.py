@@ -41,7 +41,9 @@ class StandingSchema(Schema):
 
 class StandingsSchema(Schema):
     league_id = fields.Integer(required=True)
-    tournament_id = fields.Integer(allow_none=True, required=True, metadata={"description": "null: the whole league, summed"})
+    tournament_id = fields.Integer(
+        allow_none=True, required=True, metadata={"description": "null: the whole league, summed"}
+    )
     participants_scores_status = _status()
     total = fields.Integer(required=True)
     standings = fields.List(fields.Nested(StandingSchema), required=True)
@@ -94,17 +96,35 @@ class HealthSchema(Schema):
 
 class StatusSchema(Schema):
     healthy = fields.Boolean(required=True, metadata={"description": "true exactly when `problems` is empty"})
-    problems = fields.List(fields.String(), required=True, metadata={"description": "one line per problem, in plain words"})
+    problems = fields.List(
+        fields.String(), required=True, metadata={"description": "one line per problem, in plain words"}
+    )
     checked_at = fields.DateTime(required=True)
-    matches = fields.Dict(required=True, metadata={
-        "description": "due now (rounds, matches), the most overdue match, matches stuck past STUCK_MATCH_HOURS, "
-                       "postponed matches and when each is next checked"})
-    rounds = fields.Dict(required=True, metadata={
-        "description": "rounds failed in the last 24 h (last error, attempts, whether fetched since), "
-                       "jobs by state, the oldest waiting job"})
-    scores = fields.Dict(required=True, metadata={
-        "description": "league tournaments outdata and syncing, the oldest waiting, those stuck past "
-                       "STUCK_SCORES_MINUTES, those syncing past their lease"})
-    ticks = fields.Dict(required=True, metadata={
-        "description": "per kind: the last run (time, trigger, outcome, duration), the last scheduled run, "
-                       "and whether the kind is overdue (no scheduled run for two periods)"})
+    matches = fields.Dict(
+        required=True,
+        metadata={
+            "description": "due now (rounds, matches), the most overdue match, matches stuck past STUCK_MATCH_HOURS, "
+            "postponed matches and when each is next checked"
+        },
+    )
+    rounds = fields.Dict(
+        required=True,
+        metadata={
+            "description": "rounds failed in the last 24 h (last error, attempts, whether fetched since), "
+            "jobs by state, the oldest waiting job"
+        },
+    )
+    scores = fields.Dict(
+        required=True,
+        metadata={
+            "description": "league tournaments outdata and syncing, the oldest waiting, those stuck past "
+            "STUCK_SCORES_MINUTES, those syncing past their lease"
+        },
+    )
+    ticks = fields.Dict(
+        required=True,
+        metadata={
+            "description": "per kind: the last run (time, trigger, outcome, duration), the last scheduled run, "
+            "and whether the kind is overdue (no scheduled run for two periods)"
+        },
+    )

@@ -26,8 +26,10 @@ def runs_command(limit: int, kind: str | None, outcome: str | None, as_json: boo
             continue
         summary = run["summary"] or {}
         counters = ", ".join(f"{k}={v}" for k, v in summary.items() if isinstance(v, int) and k not in ("run_id",))
-        click.echo(f"#{run['id']} {run['kind']:<7} {run['trigger']:<6} {run['started_at']:%Y-%m-%d %H:%M:%S} "
-                   f"{run['outcome']:<8} {counters}")
+        click.echo(
+            f"#{run['id']} {run['kind']:<7} {run['trigger']:<6} {run['started_at']:%Y-%m-%d %H:%M:%S} "
+            f"{run['outcome']:<8} {counters}"
+        )
         for error in run["errors"]:
             item = ", ".join(f"{k}={v}" for k, v in error.items() if k != "error")
             click.echo(f"    failed {item}: {error['error']}")

@@ -21,8 +21,10 @@ def verify_command(league_id: int | None) -> None:
     differences = services_of(current_app).verify(league_id=league_id)
     for difference in differences:
         click.echo(json.dumps(difference, default=str))
-    click.echo(f"{len(differences)} stored row{'s' if len(differences) != 1 else ''} differ from the reference",
-               err=bool(differences))
+    click.echo(
+        f"{len(differences)} stored row{'s' if len(differences) != 1 else ''} differ from the reference",
+        err=bool(differences),
+    )
     sys.exit(1 if differences else 0)
 
 

@@ -20,26 +20,40 @@ def render(status: dict[str, Any]) -> str:
     lines = ["healthy" if status["healthy"] else "UNHEALTHY"]
     lines += [f"  - {problem}" for problem in status["problems"]]
     overdue = m["most_overdue"]
-    lines.append(f"matches: {m['due_now']['matches']} due in {m['due_now']['rounds']} rounds; "
-                 f"{m['stuck']['count']} not ended {m['stuck']['threshold_hours']} h after kick-off; "
-                 f"{m['postponed']['count']} postponed")
+    lines.append(
+        f"matches: {m['due_now']['matches']} due in {m['due_now']['rounds']} rounds; "
+        f"{m['stuck']['count']} not ended {m['stuck']['threshold_hours']} h after kick-off; "
+        f"{m['postponed']['count']} postponed"
+    )
     if overdue:
-        lines.append(f"  most overdue: {overdue['teams']} (#{overdue['event_id']}), kick-off {overdue['kick_off']}, "
-                     f"{overdue['minutes_past_result_delay']} min past the result delay")
+        lines.append(
+            f"  most overdue: {overdue['teams']} (#{overdue['event_id']}), kick-off {overdue['kick_off']}, "
+            f"{overdue['minutes_past_result_delay']} min past the result delay"
+        )
     failed = r["failed_last_24h"]
     jobs = ", ".join(f"{state} {count}" for state, count in sorted(r["jobs"].items())) or "none"
-    lines.append(f"rounds: {len(failed)} failed in 24 h ({sum(not f['fixed_since'] for f in failed)} not fetched since); "
-                 f"jobs: {jobs}")
-    lines += [f"  failed {f['round']} at {f['failed_at']} after {f['attempts']} attempts: {f['last_error']}"
-              f"{' (fetched since)' if f['fixed_since'] else ''}" for f in failed]
+    lines.append(
+        f"rounds: {len(failed)} failed in 24 h ({sum(not f['fixed_since'] for f in failed)} not fetched since); "
+        f"jobs: {jobs}"
+    )
+    lines += [
+        f"  failed {f['round']} at {f['failed_at']} after {f['attempts']} attempts: {f['last_error']}"
+        f"{' (fetched since)' if f['fixed_since'] else ''}"
+        for f in failed
+    ]
     oldest = s["oldest_waiting"]
-    lines.append(f"scores: {s['outdata']} outdata, {s['syncing']} syncing ({s['syncing_past_lease']} past the lease); "
-                 f"{s['stuck']['count']} waiting over {s['stuck']['threshold_minutes']} min"
-                 + (f"; oldest: #{oldest['id']} waiting {oldest['waiting_minutes']} min" if oldest else ""))
+    lines.append(
+        f"scores: {s['outdata']} outdata, {s['syncing']} syncing ({s['syncing_past_lease']} past the lease); "
+        f"{s['stuck']['count']} waiting over {s['stuck']['threshold_minutes']} min"
+        + (f"; oldest: #{oldest['id']} waiting {oldest['waiting_minutes']} min" if oldest else "")
+    )
     for kind, tick in t.items():
         last = tick["last_run"]
-        ran = (f"last run #{last['id']} {last['trigger']} {last['started_at']} {last['outcome']} {last['duration_ms']} ms"
-               if last else "never ran")
+        ran = (
+            f"last run #{last['id']} {last['trigger']} {last['started_at']} {last['outcome']} {last['duration_ms']} ms"
+            if last
+            else "never ran"
+        )
         lines.append(f"{kind} tick: {ran}{'; OVERDUE' if tick['overdue'] else ''}")
     return "\n".join(lines)
 

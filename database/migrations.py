@@ -58,8 +58,11 @@ class MigrationMismatch(RuntimeError):
     """An applied migration differs from its file, or its file is gone."""
 
     def __init__(self, versions: list[str]):
-        super().__init__("applied migrations differ from their files: " + ", ".join(versions)
-                         + " (migrations are immutable: restore the file and add a new one)")
+        super().__init__(
+            "applied migrations differ from their files: "
+            + ", ".join(versions)
+            + " (migrations are immutable: restore the file and add a new one)"
+        )
         self.versions = versions
 
 
@@ -113,11 +116,14 @@ class _Plan:
 def _plan(applied: dict[str, str | None], repeatables_applied: dict[str, str], sql_dir: Path) -> _Plan:
     migrations = available_migrations(sql_dir)
     files = {m.name: m.checksum for m in migrations}
-    mismatched = sorted(v for v, checksum in applied.items()
-                        if v not in files or (checksum is not None and checksum != files[v]))
-    return _Plan(versions=[m for m in migrations if m.name not in applied],
-                 repeatables=[r for r in available_repeatables(sql_dir) if repeatables_applied.get(r.name) != r.checksum],
-                 mismatched=mismatched)
+    mismatched = sorted(
+        v for v, checksum in applied.items() if v not in files or (checksum is not None and checksum != files[v])
+    )
+    return _Plan(
+        versions=[m for m in migrations if m.name not in applied],
+        repeatables=[r for r in available_repeatables(sql_dir) if repeatables_applied.get(r.name) != r.checksum],
+        mismatched=mismatched,
+    )
 
 
 def apply_migrations(conn: psycopg.Connection, sql_dir: Path = SQL_DIR) -> list[str]:
@@ -170,8 +176,10 @@ def _recorded(conn: psycopg.Connection) -> tuple[dict[str, str | None], dict[str
         rows = conn.execute(APPLIED_ALL).fetchall()
     except (psycopg.errors.UndefinedTable, psycopg.errors.UndefinedColumn):
         return _recorded_slowly(conn)
-    return ({r["name"]: r["checksum"] for r in rows if r["kind"] == "version"},
-            {r["name"]: r["checksum"] for r in rows if r["kind"] == "repeatable"})
+    return (
+        {r["name"]: r["checksum"] for r in rows if r["kind"] == "version"},
+        {r["name"]: r["checksum"] for r in rows if r["kind"] == "repeatable"},
+    )
 
 
 def _recorded_slowly(conn: psycopg.Connection) -> tuple[dict[str, str | None], dict[str, str]]:

@@ -3,8 +3,8 @@ timeouts on every statement and lock wait."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 import psycopg
 from psycopg.rows import DictRow, dict_row
@@ -38,15 +38,20 @@ def connection_lost(exc: BaseException) -> bool:
 def open_pool(conninfo: str, *, max_size: int, timeout: float) -> Pool:
     """Open a pool whose connections are checked on checkout, so a restarted database heals."""
     # UTC sessions: timestamps the database writes into JSON read like Python's isoformat().
-    options = (f"-c lock_timeout={DEFAULT_LOCK_TIMEOUT_MS} -c statement_timeout={DEFAULT_STATEMENT_TIMEOUT_MS} "
-               "-c timezone=UTC")
+    options = (
+        f"-c lock_timeout={DEFAULT_LOCK_TIMEOUT_MS} -c statement_timeout={DEFAULT_STATEMENT_TIMEOUT_MS} -c timezone=UTC"
+    )
     return ConnectionPool(
         conninfo,
         min_size=1,
         max_size=max_size,
         timeout=timeout,
-        kwargs={"autocommit": True, "row_factory": dict_row, "connect_timeout": max(1, int(timeout)),
-                "options": options},
+        kwargs={
+            "autocommit": True,
+            "row_factory": dict_row,
+            "connect_timeout": max(1, int(timeout)),
+            "options": options,
+        },
         check=ConnectionPool.check_connection,
         open=True,
         name="app",
@@ -54,12 +59,16 @@ def open_pool(conninfo: str, *, max_size: int, timeout: float) -> Pool:
 
 
 @contextmanager
-def limited_transaction(conn: DictConnection, *, statement_seconds: float,
-                        lock_seconds: float) -> Iterator[DictConnection]:
+def limited_transaction(
+    conn: DictConnection, *, statement_seconds: float, lock_seconds: float
+) -> Iterator[DictConnection]:
     """A transaction whose statements and lock waits give up after these times."""
     with conn.transaction():
-        conn.execute("select set_config('statement_timeout', %(statement)s, true), "
-                     "set_config('lock_timeout', %(lock)s, true)",
-                     {"statement": f"{max(1, int(statement_seconds * 1000))}ms",
-                      "lock": f"{max(1, int(lock_seconds * 1000))}ms"})
+        conn.execute(
+            "select set_config('statement_timeout', %(statement)s, true), set_config('lock_timeout', %(lock)s, true)",
+            {
+                "statement": f"{max(1, int(statement_seconds * 1000))}ms",
+                "lock": f"{max(1, int(lock_seconds * 1000))}ms",
+            },
+        )
         yield conn

@@ -88,8 +88,15 @@ def snapshot(conn: psycopg.Connection) -> str:
     triggers: dict[str, list[str]] = {}
     for row in conn.execute(TRIGGERS):
         triggers.setdefault(row["relname"], []).append(row["definition"] + ";")
-    sections = [HEADER.rstrip(), "-- Tables", *tables, "-- Functions", *functions,
-                "-- Triggers, by table (same timing: they fire in name order)", *map("\n".join, triggers.values())]
+    sections = [
+        HEADER.rstrip(),
+        "-- Tables",
+        *tables,
+        "-- Functions",
+        *functions,
+        "-- Triggers, by table (same timing: they fire in name order)",
+        *map("\n".join, triggers.values()),
+    ]
     return re.sub(r"\bpublic\.", "", "\n\n".join(sections)) + "\n"
 
 

@@ -27,11 +27,16 @@ ROOT = Path(__file__).resolve().parent.parent
 PEOPLE = ("Ana", "Ben", "Cid", "Dee")
 # Each person's prediction per SofaScore event id.
 PREDICTIONS = {
-    9001: ((2, 1), (1, 0), (3, 1), (0, 0)), 9002: ((0, 0), (1, 1), (2, 2), (1, 1)),
-    9003: ((1, 2), (0, 3), (0, 1), (1, 3)), 9004: ((1, 0), (3, 0), (2, 0), (2, 1)),
-    9005: ((2, 0), (1, 1), (3, 1), (2, 1)), 9006: ((1, 1), (2, 0), (0, 2), (1, 1)),
-    9007: ((0, 0), (1, 0), (2, 2), (1, 1)), 9008: ((1, 2), (0, 1), (2, 1), (0, 2)),
-    9101: ((2, 1), (1, 1), (3, 2), (2, 0)), 9102: ((1, 1), (2, 1), (0, 0), (1, 1)),
+    9001: ((2, 1), (1, 0), (3, 1), (0, 0)),
+    9002: ((0, 0), (1, 1), (2, 2), (1, 1)),
+    9003: ((1, 2), (0, 3), (0, 1), (1, 3)),
+    9004: ((1, 0), (3, 0), (2, 0), (2, 1)),
+    9005: ((2, 0), (1, 1), (3, 1), (2, 1)),
+    9006: ((1, 1), (2, 0), (0, 2), (1, 1)),
+    9007: ((0, 0), (1, 0), (2, 2), (1, 1)),
+    9008: ((1, 2), (0, 1), (2, 1), (0, 2)),
+    9101: ((2, 1), (1, 1), (3, 2), (2, 0)),
+    9102: ((1, 1), (2, 1), (0, 0), (1, 1)),
 }
 
 
@@ -46,8 +51,14 @@ def free_port() -> int:
 
 
 def flask(env: dict, *args: str) -> str:
-    result = subprocess.run([sys.executable, "-m", "flask", "--app", "app", *args], cwd=ROOT, env=env,
-                            capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "app", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return result.stdout.strip()
 
 
@@ -74,14 +85,22 @@ class Api:
 def seed_league(conn: psycopg.Connection) -> int:
     conn.execute("update tournament set scoring_result = 'after_extra_time' where sofascore_unique_tournament_id = 901")
     league_id = conn.execute("insert into league (name) values ('Office pool') returning id").fetchone()["id"]
-    conn.execute("insert into league_tournament (league_id, tournament_id) select %s, id from tournament order by id", (league_id,))
-    users = [conn.execute("insert into app_user (name) values (%s) returning id", (n,)).fetchone()["id"] for n in PEOPLE]
+    conn.execute(
+        "insert into league_tournament (league_id, tournament_id) select %s, id from tournament order by id",
+        (league_id,),
+    )
+    users = [
+        conn.execute("insert into app_user (name) values (%s) returning id", (n,)).fetchone()["id"] for n in PEOPLE
+    ]
     for user_id in users:
         conn.execute("insert into league_participant (league_id, user_id) values (%s, %s)", (league_id, user_id))
     for event_id, guesses in PREDICTIONS.items():
         for user_id, (home, away) in zip(users, guesses):
-            conn.execute("""insert into prediction (user_id, match_id, home_score, away_score)
-                            select %s, id, %s, %s from match where sofascore_event_id = %s""", (user_id, home, away, event_id))
+            conn.execute(
+                """insert into prediction (user_id, match_id, home_score, away_score)
+                            select %s, id, %s, %s from match where sofascore_event_id = %s""",
+                (user_id, home, away, event_id),
+            )
     return league_id
 
 
@@ -106,8 +125,10 @@ def print_standings(api: Api, league_id: int, tournament: dict | None) -> None:
     say(f"  {tournament['name'] if tournament else 'Whole league'} ({body['participants_scores_status']})")
     say("    rank  name  points  exact  goal-diff  outcome")
     for s in body["standings"]:
-        say(f"    {s['rank']:>4}  {s['name']:<4}  {s['points']:>6}  {s['exact_count']:>5}  "
-            f"{s['goal_difference_count']:>9}  {s['outcome_count']:>7}")
+        say(
+            f"    {s['rank']:>4}  {s['name']:<4}  {s['points']:>6}  {s['exact_count']:>5}  "
+            f"{s['goal_difference_count']:>9}  {s['outcome_count']:>7}"
+        )
 
 
 def main() -> None:
@@ -122,21 +143,38 @@ def main() -> None:
         gunicorn = None
         try:
             # FLASK_SKIP_DOTENV: a developer's .env is for `make run`; the demo runs on what it sets here.
-            env = {**os.environ, "DATABASE_URL": server.get_uri(), "SOFASCORE_BASE_URL": standin.base_url,
-                   "INTERNAL_API_TOKEN": token, "GUNICORN_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "1",
-                   "FLASK_SKIP_DOTENV": "1"}
+            env = {
+                **os.environ,
+                "DATABASE_URL": server.get_uri(),
+                "SOFASCORE_BASE_URL": standin.base_url,
+                "INTERNAL_API_TOKEN": token,
+                "GUNICORN_BIND": f"127.0.0.1:{port}",
+                "WEB_CONCURRENCY": "1",
+                "FLASK_SKIP_DOTENV": "1",
+            }
             say(f"1. embedded PostgreSQL started; {flask(env, 'migrate')}")
             say(f"2. SofaScore stand-in at {standin.base_url} (serving fixtures)")
             for utid in (900, 901):
-                summary = json.loads(flask(env, "import-tournament", "--unique-tournament", str(utid), "--season", "2526"))
-                say(f"3. import-tournament {utid}/2526: {summary['matches_created']} matches created in {summary['rounds']} round(s)")
+                summary = json.loads(
+                    flask(env, "import-tournament", "--unique-tournament", str(utid), "--season", "2526")
+                )
+                say(
+                    f"3. import-tournament {utid}/2526: {summary['matches_created']} matches created in {summary['rounds']} round(s)"
+                )
             with psycopg.connect(server.get_uri(), autocommit=True, row_factory=dict_row) as conn:
                 league_id = seed_league(conn)
-                say(f"4. seeded league 'Office pool' (id {league_id}): {len(PEOPLE)} participants, "
-                    f"{len(PREDICTIONS) * len(PEOPLE)} predictions; the cup is scored after extra time")
+                say(
+                    f"4. seeded league 'Office pool' (id {league_id}): {len(PEOPLE)} participants, "
+                    f"{len(PREDICTIONS) * len(PEOPLE)} predictions; the cup is scored after extra time"
+                )
 
-                gunicorn = subprocess.Popen([sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "app:create_app()"],
-                                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                gunicorn = subprocess.Popen(
+                    [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "app:create_app()"],
+                    cwd=ROOT,
+                    env=env,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
                 base = f"http://127.0.0.1:{port}"
                 deadline = time.monotonic() + 60
                 while time.monotonic() < deadline:
@@ -149,7 +187,9 @@ def main() -> None:
                 say(f"5. gunicorn serving {base}; /readyz is ready")
                 say(f"  league status: {api.league_status(league_id)}")
                 first = api.tick("scores")
-                say(f"  POST /internal/tick/scores -> {first['league_tournaments_updated']} league tournaments calculated")
+                say(
+                    f"  POST /internal/tick/scores -> {first['league_tournaments_updated']} league tournaments calculated"
+                )
                 say(f"  league status: {api.league_status(league_id)}")
 
                 say()

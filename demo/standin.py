@@ -28,7 +28,7 @@ class StandInServer:
         host, port = self._server.server_address[:2]
         return f"http://{host}:{port}/api/v1"
 
-    def __enter__(self) -> "StandInServer":
+    def __enter__(self) -> StandInServer:
         self._thread.start()
         return self
 
@@ -40,7 +40,7 @@ class StandInServer:
     def _file_for(self, path: str) -> Path | None:
         if not path.startswith(PREFIX) or ".." in path:
             return None
-        candidate = self.data_dir / self.phase / f"{path[len(PREFIX):].strip('/')}.json"
+        candidate = self.data_dir / self.phase / f"{path[len(PREFIX) :].strip('/')}.json"
         return candidate if candidate.is_file() else None
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
@@ -50,8 +50,11 @@ class StandInServer:
             def do_GET(self) -> None:
                 stand_in.requests.append(self.path)
                 found = stand_in._file_for(self.path.split("?", 1)[0])
-                status, body = (200, found.read_bytes()) if found else (
-                    404, json.dumps({"error": {"code": 404, "message": "Not Found"}}).encode())
+                status, body = (
+                    (200, found.read_bytes())
+                    if found
+                    else (404, json.dumps({"error": {"code": 404, "message": "Not Found"}}).encode())
+                )
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(body)))

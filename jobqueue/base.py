@@ -71,8 +71,17 @@ class FailOutcome(Enum):
 class WorkerQueue(Protocol):
     """What a tick does with the queue: send jobs, claim them, and finish each claim."""
 
-    def send(self, name: str, data: dict[str, Any], *, singleton_key: str, retry_limit: int,
-             retry_delay: float = 0, expire_in: float, start_after: datetime | None = None) -> str | None:
+    def send(
+        self,
+        name: str,
+        data: dict[str, Any],
+        *,
+        singleton_key: str,
+        retry_limit: int,
+        retry_delay: float = 0,
+        expire_in: float,
+        start_after: datetime | None = None,
+    ) -> str | None:
         """Create a job unless one with the same singleton key is unfinished; its id, or None."""
 
     def expire(self, name: str) -> list[Job]:

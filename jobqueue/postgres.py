@@ -3,8 +3,9 @@ The default backend: no extra service to run or pay for."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from psycopg.types.json import Jsonb
 
@@ -133,10 +134,17 @@ select * from queue_job
 def job_from_row(row: dict[str, Any]) -> Job:
     """A `queue_job` row as the contract's Job."""
     return Job(
-        id=str(row["id"]), name=row["name"], singleton_key=row["singleton_key"], data=row["data"],
-        state=row["state"], retry_count=row["retry_count"], retry_limit=row["retry_limit"],
-        start_after=row["start_after"], last_error=row["last_error"],
-        claim_id=str(row["claim_id"]) if row["claim_id"] else None, fence=row["fence"],
+        id=str(row["id"]),
+        name=row["name"],
+        singleton_key=row["singleton_key"],
+        data=row["data"],
+        state=row["state"],
+        retry_count=row["retry_count"],
+        retry_limit=row["retry_limit"],
+        start_after=row["start_after"],
+        last_error=row["last_error"],
+        claim_id=str(row["claim_id"]) if row["claim_id"] else None,
+        fence=row["fence"],
     )
 
 
@@ -147,14 +155,32 @@ class PostgresQueue:
         self.pool = pool
         self.clock = clock
 
-    def send(self, name: str, data: dict[str, Any], *, singleton_key: str, retry_limit: int, retry_delay: float = 0,
-             expire_in: float, start_after: datetime | None = None) -> str | None:
+    def send(
+        self,
+        name: str,
+        data: dict[str, Any],
+        *,
+        singleton_key: str,
+        retry_limit: int,
+        retry_delay: float = 0,
+        expire_in: float,
+        start_after: datetime | None = None,
+    ) -> str | None:
         now = self.clock()
         with self.pool.connection() as conn:
-            row = conn.execute(SEND, {
-                "name": name, "key": singleton_key, "data": Jsonb(data), "retry_limit": retry_limit,
-                "retry_delay": retry_delay, "expire_in": expire_in, "start_after": start_after or now, "now": now,
-            }).fetchone()
+            row = conn.execute(
+                SEND,
+                {
+                    "name": name,
+                    "key": singleton_key,
+                    "data": Jsonb(data),
+                    "retry_limit": retry_limit,
+                    "retry_delay": retry_delay,
+                    "expire_in": expire_in,
+                    "start_after": start_after or now,
+                    "now": now,
+                },
+            ).fetchone()
         return str(row["id"]) if row else None
 
     def expire(self, name: str) -> list[Job]:
@@ -165,8 +191,10 @@ class PostgresQueue:
     def fetch(self, name: str, *, singleton_keys: list[str], limit: int) -> list[Job]:
         now = self.clock()
         with self.pool.connection() as conn:
-            rows = conn.execute(FETCH, {"name": name, "keys": list(singleton_keys), "limit": limit, "now": now,
-                                        "fence": fence_token(now)}).fetchall()
+            rows = conn.execute(
+                FETCH,
+                {"name": name, "keys": list(singleton_keys), "limit": limit, "now": now, "fence": fence_token(now)},
+            ).fetchall()
         return sorted((job_from_row(r) for r in rows), key=lambda job: (job.start_after, int(job.id)))
 
     def cancel_waiting(self, name: str, *, keep_keys: list[str]) -> int:
@@ -179,11 +207,19 @@ class PostgresQueue:
 
     def complete(self, job: Job) -> bool:
         with self.pool.connection() as conn:
-            return conn.execute(COMPLETE, {"id": int(job.id), "claim_id": job.claim_id, "now": self.clock()}).rowcount == 1
+            return (
+                conn.execute(COMPLETE, {"id": int(job.id), "claim_id": job.claim_id, "now": self.clock()}).rowcount == 1
+            )
 
     def fail(self, job: Job, *, error: str, retry_in: float | None = None, final: bool = False) -> FailOutcome:
-        params = {"id": int(job.id), "claim_id": job.claim_id, "now": self.clock(), "error": error,
-                  "retry_in": retry_in, "final": final}
+        params = {
+            "id": int(job.id),
+            "claim_id": job.claim_id,
+            "now": self.clock(),
+            "error": error,
+            "retry_in": retry_in,
+            "final": final,
+        }
         with self.pool.connection() as conn:
             row = conn.execute(FAIL, params).fetchone()
         return FailOutcome(row["state"]) if row else FailOutcome.LOST
@@ -203,8 +239,17 @@ class PostgresQueue:
     def failures(self, name: str, *, since: datetime, limit: int) -> list[Failure]:
         with self.pool.connection() as conn:
             rows = conn.execute(FAILURES, {"name": name, "since": since, "first": limit}).fetchall()
-        return [Failure(singleton_key=r["singleton_key"], data=r["data"], attempts=r["retry_count"],
-                        last_error=r["last_error"], failed_at=r["failed_at"], fixed_since=r["fixed_since"]) for r in rows]
+        return [
+            Failure(
+                singleton_key=r["singleton_key"],
+                data=r["data"],
+                attempts=r["retry_count"],
+                last_error=r["last_error"],
+                failed_at=r["failed_at"],
+                fixed_since=r["fixed_since"],
+            )
+            for r in rows
+        ]
 
     def counts(self, name: str, *, since: datetime) -> dict[str, int]:
         with self.pool.connection() as conn:
@@ -217,6 +262,7 @@ class PostgresQueue:
 
 
 if TYPE_CHECKING:
+
     def _keeps_the_contract(queue: PostgresQueue) -> QueueBackend:
         """Never called: mypy checks here that this backend serves both protocols."""
         return queue

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import functools
 import json
-from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, Callable, ParamSpec, TypeVar
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import redis
 
@@ -170,10 +171,16 @@ def job_from_hash(raw: dict[bytes, bytes]) -> Job | None:
         return None
     row = {key.decode(): value.decode() for key, value in raw.items()}
     return Job(
-        id=row["id"], name=row["name"], singleton_key=row["singleton_key"], data=json.loads(row["data"]),
-        state=row["state"], retry_count=int(row["retry_count"]), retry_limit=int(row["retry_limit"]),
-        start_after=datetime.fromtimestamp(float(row["start_after"]), tz=timezone.utc),
-        last_error=row.get("last_error"), claim_id=row.get("claim_id") or None,
+        id=row["id"],
+        name=row["name"],
+        singleton_key=row["singleton_key"],
+        data=json.loads(row["data"]),
+        state=row["state"],
+        retry_count=int(row["retry_count"]),
+        retry_limit=int(row["retry_limit"]),
+        start_after=datetime.fromtimestamp(float(row["start_after"]), tz=UTC),
+        last_error=row.get("last_error"),
+        claim_id=row.get("claim_id") or None,
         fence=int(row["fence"]) if row.get("fence") else None,
     )
 
@@ -204,9 +211,15 @@ class RedisQueue:
 
     def _keys(self, name: str) -> dict[str, str]:
         base = f"{self.prefix}:{name}"
-        return {"seq": f"{self.prefix}:seq", "singletons": f"{base}:singletons", "waiting": f"{base}:waiting",
-                "active": f"{base}:active", "finished": f"{base}:finished", "completed_by_key": f"{base}:completed",
-                "job": f"{self.prefix}:job:"}
+        return {
+            "seq": f"{self.prefix}:seq",
+            "singletons": f"{base}:singletons",
+            "waiting": f"{base}:waiting",
+            "active": f"{base}:active",
+            "finished": f"{base}:finished",
+            "completed_by_key": f"{base}:completed",
+            "job": f"{self.prefix}:job:",
+        }
 
     def _now(self) -> float:
         return _timestamp(self.clock())
@@ -217,37 +230,63 @@ class RedisQueue:
         return [job for job in jobs if job is not None]
 
     @_reachable
-    def send(self, name: str, data: dict[str, Any], *, singleton_key: str, retry_limit: int, retry_delay: float = 0,
-             expire_in: float, start_after: datetime | None = None) -> str | None:
+    def send(
+        self,
+        name: str,
+        data: dict[str, Any],
+        *,
+        singleton_key: str,
+        retry_limit: int,
+        retry_delay: float = 0,
+        expire_in: float,
+        start_after: datetime | None = None,
+    ) -> str | None:
         k = self._keys(name)
         now = self._now()
         job_id = self._send(
             keys=[k["seq"], k["singletons"], k["waiting"], k["active"], k["job"]],
-            args=[singleton_key, json.dumps(data), retry_limit, retry_delay, expire_in,
-                  _timestamp(start_after) if start_after else now, now, name],
+            args=[
+                singleton_key,
+                json.dumps(data),
+                retry_limit,
+                retry_delay,
+                expire_in,
+                _timestamp(start_after) if start_after else now,
+                now,
+                name,
+            ],
         )
         return None if job_id is None else _text(job_id)
 
     @_reachable
     def expire(self, name: str) -> list[Job]:
         k = self._keys(name)
-        ids = self._expire(keys=[k["singletons"], k["waiting"], k["active"], k["finished"], k["job"]],
-                           args=[self._now(), EXPIRED_ERROR])
+        ids = self._expire(
+            keys=[k["singletons"], k["waiting"], k["active"], k["finished"], k["job"]],
+            args=[self._now(), EXPIRED_ERROR],
+        )
         return self._jobs(ids)
 
     @_reachable
     def fetch(self, name: str, *, singleton_keys: list[str], limit: int) -> list[Job]:
         k = self._keys(name)
         now = self.clock()
-        ids = self._fetch(keys=[k["waiting"], k["active"], k["job"]],
-                          args=[_timestamp(now), limit, json.dumps(list(singleton_keys)), fence_token(now)])
+        ids = self._fetch(
+            keys=[k["waiting"], k["active"], k["job"]],
+            args=[_timestamp(now), limit, json.dumps(list(singleton_keys)), fence_token(now)],
+        )
         return self._jobs(ids)
 
     @_reachable
     def complete(self, job: Job) -> bool:
         k = self._keys(job.name)
-        return self._complete(keys=[k["singletons"], k["active"], k["finished"], f"{k['job']}{job.id}",
-                                    k["completed_by_key"]], args=[job.claim_id, self._now()]) == 1
+        return (
+            self._complete(
+                keys=[k["singletons"], k["active"], k["finished"], f"{k['job']}{job.id}", k["completed_by_key"]],
+                args=[job.claim_id, self._now()],
+            )
+            == 1
+        )
 
     @_reachable
     def fail(self, job: Job, *, error: str, retry_in: float | None = None, final: bool = False) -> FailOutcome:
@@ -266,8 +305,12 @@ class RedisQueue:
     @_reachable
     def cancel_waiting(self, name: str, *, keep_keys: list[str]) -> int:
         k = self._keys(name)
-        return int(self._cancel_waiting(keys=[k["singletons"], k["waiting"], k["finished"], k["job"]],
-                                        args=[self._now(), json.dumps(list(keep_keys))]))
+        return int(
+            self._cancel_waiting(
+                keys=[k["singletons"], k["waiting"], k["finished"], k["job"]],
+                args=[self._now(), json.dumps(list(keep_keys))],
+            )
+        )
 
     @_reachable
     def prune(self, name: str, *, finished_before: datetime) -> int:
@@ -297,8 +340,11 @@ class RedisQueue:
         pipeline = self.redis.pipeline(transaction=False)
         for job_id in job_ids:
             pipeline.hgetall(f"{self.prefix}:job:{_text(job_id)}")
-        return [(job, float(raw[b"completed_at"]) if b"completed_at" in raw else None)
-                for raw in pipeline.execute() if (job := job_from_hash(raw)) is not None]
+        return [
+            (job, float(raw[b"completed_at"]) if b"completed_at" in raw else None)
+            for raw in pipeline.execute()
+            if (job := job_from_hash(raw)) is not None
+        ]
 
     def _finished_since(self, name: str, since: datetime) -> list[tuple[Job, float | None]]:
         return self._read(self.redis.zrangebyscore(self._keys(name)["finished"], _timestamp(since), "+inf"))
@@ -309,11 +355,20 @@ class RedisQueue:
         for job, failed_at in self._finished_since(name, since):  # oldest first: the last one per key wins
             if job.state == "failed" and failed_at is not None:  # a failed job always has its time
                 latest[job.singleton_key] = (job, failed_at)
-        completed = dict(zip(latest, self.redis.hmget(self._keys(name)["completed_by_key"], list(latest)))) if latest else {}
-        failures = [Failure(singleton_key=key, data=job.data, attempts=job.retry_count, last_error=job.last_error,
-                            failed_at=datetime.fromtimestamp(failed_at, tz=timezone.utc),
-                            fixed_since=completed[key] is not None and float(completed[key]) > failed_at)
-                    for key, (job, failed_at) in latest.items()]
+        completed = (
+            dict(zip(latest, self.redis.hmget(self._keys(name)["completed_by_key"], list(latest)))) if latest else {}
+        )
+        failures = [
+            Failure(
+                singleton_key=key,
+                data=job.data,
+                attempts=job.retry_count,
+                last_error=job.last_error,
+                failed_at=datetime.fromtimestamp(failed_at, tz=UTC),
+                fixed_since=completed[key] is not None and float(completed[key]) > failed_at,
+            )
+            for key, (job, failed_at) in latest.items()
+        ]
         return sorted(failures, key=lambda f: f.failed_at, reverse=True)[:limit]
 
     @_reachable
@@ -338,6 +393,7 @@ def connect(url: str) -> redis.Redis:
 
 
 if TYPE_CHECKING:
+
     def _keeps_the_contract(queue: RedisQueue) -> QueueBackend:
         """Never called: mypy checks here that this backend serves both protocols."""
         return queue

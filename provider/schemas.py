@@ -7,7 +7,7 @@ change there fails nothing.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
@@ -21,7 +21,7 @@ CANCELED_CODES = {70, 90, 91, 92, 93}  # canceled, abandoned, walkover, retired,
 MAX_SCORE = 999
 MAX_ID = 2**63 - 1  # a positive 64-bit integer: what bigint holds
 MAX_ROUND = 2**31 - 1
-EARLIEST_KICKOFF = datetime(2000, 1, 1, tzinfo=timezone.utc)
+EARLIEST_KICKOFF = datetime(2000, 1, 1, tzinfo=UTC)
 KICKOFF_HORIZON = timedelta(days=5 * 366)  # no fixture is scheduled further ahead than this
 
 
@@ -81,7 +81,10 @@ class EventSchema(ProviderSchema):
     id = _event_id_field()
     startTimestamp = WholeNumber(
         required=True,
-        validate=validate.Range(min=int(EARLIEST_KICKOFF.timestamp()), max=int(datetime(9999, 1, 1, tzinfo=timezone.utc).timestamp())))
+        validate=validate.Range(
+            min=int(EARLIEST_KICKOFF.timestamp()), max=int(datetime(9999, 1, 1, tzinfo=UTC).timestamp())
+        ),
+    )
     status = fields.Nested(StatusSchema, required=True)
     homeScore = fields.Nested(ScoreSchema, load_default=dict)
     awayScore = fields.Nested(ScoreSchema, load_default=dict)
@@ -101,7 +104,7 @@ def _text(container: Any, key: str) -> str | None:
 
 
 def _to_event(raw: dict[str, Any], data: dict[str, Any], *, now: datetime) -> ProviderEvent:
-    start_time = datetime.fromtimestamp(data["startTimestamp"], tz=timezone.utc)
+    start_time = datetime.fromtimestamp(data["startTimestamp"], tz=UTC)
     if start_time > now + KICKOFF_HORIZON:
         raise ValidationError({"startTimestamp": [f"more than five years ahead: {start_time.isoformat()}"]})
     status = map_status(data["status"]["code"])

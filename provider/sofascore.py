@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from datetime import datetime
 from email.utils import parsedate_to_datetime
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import quote
 
 import requests
@@ -13,13 +14,11 @@ from marshmallow import ValidationError
 
 from provider.base import ProviderError, ProviderEvent, RoundEvents, RoundRef
 from provider.ratelimit import RateLimiter
-from provider.schemas import (SeasonRoundsSchema, SingleEventSchema, describe_validation_error, parse_event,
-                              parse_round)
+from provider.schemas import SeasonRoundsSchema, SingleEventSchema, describe_validation_error, parse_event, parse_round
 
 BROWSER_HEADERS = {
     "User-Agent": (
-        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
-        "(KHTML, like Gecko) Chrome/124.0 Safari/537.36"
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36"
     ),
     "Accept": "application/json, text/plain, */*",
     "Accept-Language": "en-GB,en;q=0.9",
@@ -69,8 +68,9 @@ def retry_after_seconds(value: str | None, *, now: datetime) -> float | None:
 class SofaScoreProvider:
     """Implements MatchDataProvider over HTTP; every failure becomes a ProviderError."""
 
-    def __init__(self, *, base_url: str, session: Any, timeout: float, limiter: RateLimiter,
-                 clock: Callable[[], datetime]):
+    def __init__(
+        self, *, base_url: str, session: Any, timeout: float, limiter: RateLimiter, clock: Callable[[], datetime]
+    ):
         self.base_url = base_url.rstrip("/")
         self.session = session
         self.timeout = timeout
@@ -86,14 +86,19 @@ class SofaScoreProvider:
         return self._get(path, lambda payload: parse_round(payload, source=f"GET {path}", now=self.clock()))
 
     def fetch_event(self, event_id: int) -> ProviderEvent:
-        return self._get(f"/event/{event_id}",
-                         lambda payload: parse_event(SingleEventSchema().load(payload)["event"], now=self.clock()))
+        return self._get(
+            f"/event/{event_id}",
+            lambda payload: parse_event(SingleEventSchema().load(payload)["event"], now=self.clock()),
+        )
 
     def fetch_season_rounds(self, unique_tournament_id: int, season_id: int) -> list[RoundRef]:
-        payload = self._get(f"/unique-tournament/{unique_tournament_id}/season/{season_id}/rounds",
-                            SeasonRoundsSchema().load)
-        return [RoundRef(unique_tournament_id, season_id, r["round"], r.get("slug"), r.get("prefix"))
-                for r in payload["rounds"]]
+        payload = self._get(
+            f"/unique-tournament/{unique_tournament_id}/season/{season_id}/rounds", SeasonRoundsSchema().load
+        )
+        return [
+            RoundRef(unique_tournament_id, season_id, r["round"], r.get("slug"), r.get("prefix"))
+            for r in payload["rounds"]
+        ]
 
     def close(self) -> None:
         self.session.close()
@@ -110,7 +115,9 @@ class SofaScoreProvider:
         try:
             return parse(payload)
         except ValidationError as exc:
-            raise ProviderError(f"GET {path}: malformed payload: {describe_validation_error(exc)}", retryable=True) from None
+            raise ProviderError(
+                f"GET {path}: malformed payload: {describe_validation_error(exc)}", retryable=True
+            ) from None
 
     def _request(self, path: str) -> Any:
         self.limiter.acquire()
@@ -126,7 +133,8 @@ class SofaScoreProvider:
         raise ProviderError(
             f"GET {path}: HTTP {status}",
             retryable=retryable,
-            retry_after=retry_after_seconds(response.headers.get("Retry-After"), now=self.clock()) if status == 429 else None,
+            retry_after=retry_after_seconds(response.headers.get("Retry-After"), now=self.clock())
+            if status == 429
+            else None,
             status=status,
         )
-

@@ -22,9 +22,11 @@ def league(conn: psycopg.Connection, *, league_id: int) -> str | None:
     return _body(conn, LEAGUE, {"league_id": league_id})
 
 
-def standings(conn: psycopg.Connection, *, league_id: int, tournament_id: int | None, limit: int,
-              offset: int) -> str | None:
+def standings(
+    conn: psycopg.Connection, *, league_id: int, tournament_id: int | None, limit: int, offset: int
+) -> str | None:
     """One page's JSON body of a league tournament, or of the whole league when `tournament_id`
     is None; None when there is no such league or it does not follow the tournament."""
-    return _body(conn, STANDINGS, {"league_id": league_id, "tournament_id": tournament_id, "limit": limit,
-                                   "offset": offset})
+    return _body(
+        conn, STANDINGS, {"league_id": league_id, "tournament_id": tournament_id, "limit": limit, "offset": offset}
+    )

@@ -133,10 +133,23 @@ def due_rounds(conn: psycopg.Connection, *, policy: DuePolicy, now: datetime) ->
     return conn.execute(DUE_ROUNDS, policy.params(now)).fetchall()
 
 
-def due_matches_of_round(conn: psycopg.Connection, *, policy: DuePolicy, now: datetime, tournament_id: int,
-                         round_number: int, round_slug: str | None, round_prefix: str | None) -> list[dict]:
-    params = {**policy.params(now), "tournament_id": tournament_id, "round_number": round_number,
-              "round_slug": round_slug, "round_prefix": round_prefix}
+def due_matches_of_round(
+    conn: psycopg.Connection,
+    *,
+    policy: DuePolicy,
+    now: datetime,
+    tournament_id: int,
+    round_number: int,
+    round_slug: str | None,
+    round_prefix: str | None,
+) -> list[dict]:
+    params = {
+        **policy.params(now),
+        "tournament_id": tournament_id,
+        "round_number": round_number,
+        "round_slug": round_slug,
+        "round_prefix": round_prefix,
+    }
     return conn.execute(DUE_MATCHES_OF_ROUND, params).fetchall()
 
 
@@ -146,22 +159,27 @@ def known_event_ids(conn: psycopg.Connection, *, event_ids: list[int]) -> set[in
     return {row["sofascore_event_id"] for row in conn.execute(KNOWN_EVENT_IDS, {"ids": event_ids})}
 
 
-def apply_events(conn: psycopg.Connection, *, events: list[ProviderEvent], now: datetime, settle_minutes: int) -> list[int]:
+def apply_events(
+    conn: psycopg.Connection, *, events: list[ProviderEvent], now: datetime, settle_minutes: int
+) -> list[int]:
     """Write the events of known matches (unknown event ids are ignored); returns the ids of
     matches that became ended."""
-    rows = conn.execute(APPLY_EVENTS, {
-        "event_ids": [e.event_id for e in events],
-        "statuses": [e.status for e in events],
-        "start_times": [e.start_time for e in events],
-        "home_scores": [e.home_score for e in events],
-        "away_scores": [e.away_score for e in events],
-        "home_regular": [e.home_score_regular for e in events],
-        "away_regular": [e.away_score_regular for e in events],
-        "home_penalties": [e.home_penalties for e in events],
-        "away_penalties": [e.away_penalties for e in events],
-        "now": now,
-        "settle_minutes": settle_minutes,
-    }).fetchall()
+    rows = conn.execute(
+        APPLY_EVENTS,
+        {
+            "event_ids": [e.event_id for e in events],
+            "statuses": [e.status for e in events],
+            "start_times": [e.start_time for e in events],
+            "home_scores": [e.home_score for e in events],
+            "away_scores": [e.away_score for e in events],
+            "home_regular": [e.home_score_regular for e in events],
+            "away_regular": [e.away_score_regular for e in events],
+            "home_penalties": [e.home_penalties for e in events],
+            "away_penalties": [e.away_penalties for e in events],
+            "now": now,
+            "settle_minutes": settle_minutes,
+        },
+    ).fetchall()
     return [row["id"] for row in rows]
 
 

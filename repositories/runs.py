@@ -38,12 +38,24 @@ def start_run(conn: psycopg.Connection, *, kind: str, trigger: str, now: datetim
     return conn.execute(START_RUN, {"kind": kind, "trigger": trigger, "now": now}).fetchone()["id"]
 
 
-def finish_run(conn: psycopg.Connection, *, run_id: int, outcome: str, summary: dict | None, errors: list[dict], now: datetime) -> None:
-    conn.execute(FINISH_RUN, {"id": run_id, "outcome": outcome, "summary": Jsonb(summary) if summary is not None else None,
-                              "errors": Jsonb(errors), "now": now})
+def finish_run(
+    conn: psycopg.Connection, *, run_id: int, outcome: str, summary: dict | None, errors: list[dict], now: datetime
+) -> None:
+    conn.execute(
+        FINISH_RUN,
+        {
+            "id": run_id,
+            "outcome": outcome,
+            "summary": Jsonb(summary) if summary is not None else None,
+            "errors": Jsonb(errors),
+            "now": now,
+        },
+    )
 
 
-def list_runs(conn: psycopg.Connection, *, limit: int, kind: str | None = None, outcome: str | None = None) -> list[dict]:
+def list_runs(
+    conn: psycopg.Connection, *, limit: int, kind: str | None = None, outcome: str | None = None
+) -> list[dict]:
     return conn.execute(LIST_RUNS, {"limit": limit, "kind": kind, "outcome": outcome}).fetchall()
 
 

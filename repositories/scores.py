@@ -178,14 +178,29 @@ class Claimed:
         return self.participants <= SMALL_LEAGUE_PARTICIPANTS
 
 
-def _claim_params(*, limit: int, now: datetime, lease_minutes: int, handled: list[int] | None = None,
-                  small_only: bool = False) -> dict:
-    return {"limit": limit, "now": now, "lease_cutoff": now - timedelta(minutes=lease_minutes), "handled": handled or [],
-            "small_only": small_only, "small_participants": SMALL_LEAGUE_PARTICIPANTS}
+def _claim_params(
+    *, limit: int, now: datetime, lease_minutes: int, handled: list[int] | None = None, small_only: bool = False
+) -> dict:
+    return {
+        "limit": limit,
+        "now": now,
+        "lease_cutoff": now - timedelta(minutes=lease_minutes),
+        "handled": handled or [],
+        "small_only": small_only,
+        "small_participants": SMALL_LEAGUE_PARTICIPANTS,
+    }
 
 
-def claim(conn: psycopg.Connection, *, run_id: int, limit: int, now: datetime, lease_minutes: int,
-          handled: list[int] | None = None, small_only: bool = False) -> list[Claimed]:
+def claim(
+    conn: psycopg.Connection,
+    *,
+    run_id: int,
+    limit: int,
+    now: datetime,
+    lease_minutes: int,
+    handled: list[int] | None = None,
+    small_only: bool = False,
+) -> list[Claimed]:
     """Mark up to `limit` waiting rows `syncing` for this run, oldest waiting first (only small
     leagues' if told), except those this run already handled (a row that failed or was marked
     again waits for the next tick)."""

@@ -10,7 +10,9 @@ select id, league_id, participants_scores_status as status from league_tournamen
  order by league_id, id
 """
 
-TOURNAMENT_IDS = "select id from tournament where %(tournament_id)s::bigint is null or id = %(tournament_id)s order by id"
+TOURNAMENT_IDS = (
+    "select id from tournament where %(tournament_id)s::bigint is null or id = %(tournament_id)s order by id"
+)
 
 # Stored league pages that differ from a render from scratch (sql/009).
 DIFFERING_LEAGUE_PAGES = """

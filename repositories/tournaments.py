@@ -43,9 +43,25 @@ def upsert_tournament(conn: psycopg.Connection, *, name: str, unique_tournament_
 
 def upsert_matches(conn: psycopg.Connection, *, tournament_id: int, rows: list[dict]) -> tuple[int, int]:
     """Returns (created, updated); unchanged matches are neither."""
-    columns = {key: [row[key] for row in rows] for key in (
-        "event_ids", "round_numbers", "round_slugs", "round_prefixes", "home_teams", "away_teams", "start_times",
-        "statuses", "home_scores", "away_scores", "home_regular", "away_regular", "home_penalties", "away_penalties")}
+    columns = {
+        key: [row[key] for row in rows]
+        for key in (
+            "event_ids",
+            "round_numbers",
+            "round_slugs",
+            "round_prefixes",
+            "home_teams",
+            "away_teams",
+            "start_times",
+            "statuses",
+            "home_scores",
+            "away_scores",
+            "home_regular",
+            "away_regular",
+            "home_penalties",
+            "away_penalties",
+        )
+    }
     results = conn.execute(UPSERT_MATCHES, {"tournament_id": tournament_id, **columns}).fetchall()
     created = sum(1 for r in results if r["created"])
     return created, len(results) - created

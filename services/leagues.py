@@ -24,8 +24,9 @@ def get_standings(*, pool: Pool, league_id: int, tournament_id: int | None, limi
     """One page of the standings of one league tournament, or of the whole league when
     `tournament_id` is None (StandingsSchema), as JSON text."""
     with pool.connection() as conn:
-        body = leagues_repo.standings(conn, league_id=league_id, tournament_id=tournament_id, limit=limit,
-                                      offset=offset)
+        body = leagues_repo.standings(
+            conn, league_id=league_id, tournament_id=tournament_id, limit=limit, offset=offset
+        )
         if body is None and tournament_id is not None and leagues_repo.league(conn, league_id=league_id) is not None:
             raise NotFound(f"league {league_id} does not follow tournament {tournament_id}")
     if body is None:

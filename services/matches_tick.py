@@ -6,9 +6,10 @@ wrong with one round fails that round only."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Callable
+from typing import Any
 
 from config import Settings
 from database.pool import Pool, connection_lost
@@ -38,8 +39,17 @@ def round_key(row: dict[str, Any]) -> str:
 
 
 def round_job_data(row: dict[str, Any]) -> dict[str, Any]:
-    return {name: row[name] for name in ("tournament_id", "round_number", "round_slug", "round_prefix",
-                                         "sofascore_unique_tournament_id", "sofascore_season_id")}
+    return {
+        name: row[name]
+        for name in (
+            "tournament_id",
+            "round_number",
+            "round_slug",
+            "round_prefix",
+            "sofascore_unique_tournament_id",
+            "sofascore_season_id",
+        )
+    }
 
 
 @dataclass
@@ -75,8 +85,9 @@ class RoundTally:
 
     def add(self, result: RoundResult) -> None:
         self.outcomes[result.outcome] += 1
-        self.totals.update(matches_checked=result.matches_checked, matches_ended=result.matches_ended,
-                           marked=result.marked_outdata)
+        self.totals.update(
+            matches_checked=result.matches_checked, matches_ended=result.matches_ended, marked=result.marked_outdata
+        )
 
     def summary(self) -> dict[str, int]:
         return {
@@ -94,8 +105,19 @@ class RoundTally:
 class RoundWorker:
     """Processes claimed round jobs for one tick."""
 
-    def __init__(self, *, pool: Pool, clock: Callable[[], datetime], queue: WorkerQueue, provider: MatchDataProvider,
-                 budget: Budget, retry: RetryPolicy, run: TickRun, policy: DuePolicy, settle_minutes: int):
+    def __init__(
+        self,
+        *,
+        pool: Pool,
+        clock: Callable[[], datetime],
+        queue: WorkerQueue,
+        provider: MatchDataProvider,
+        budget: Budget,
+        retry: RetryPolicy,
+        run: TickRun,
+        policy: DuePolicy,
+        settle_minutes: int,
+    ):
         self.pool = pool
         self.clock = clock
         self.queue = queue
@@ -116,8 +138,13 @@ class RoundWorker:
             if ends_the_tick(exc):
                 self._hand_back(claim)
                 raise
-            return self._round_failed(claim, f"{type(exc).__name__}: {exc}".strip(),
-                                      attempts=claim.job.retry_count + 1, cause=type(exc).__name__, exc=exc)
+            return self._round_failed(
+                claim,
+                f"{type(exc).__name__}: {exc}".strip(),
+                attempts=claim.job.retry_count + 1,
+                cause=type(exc).__name__,
+                exc=exc,
+            )
 
     def report_expired(self, job: Job) -> RoundResult:
         """A job whose claim expired (its tick was killed) with no attempt left: a final failure."""
@@ -141,20 +168,32 @@ class RoundWorker:
                 return RoundResult("skipped")
             return RoundResult("deferred")
         except RetriesExhausted as exhausted:
-            return self._round_failed(claim, str(exhausted.error), attempts=exhausted.attempts,
-                                      cause=str(exhausted.error.status or "request"))
+            return self._round_failed(
+                claim, str(exhausted.error), attempts=exhausted.attempts, cause=str(exhausted.error.status or "request")
+            )
 
     def _due_matches(self, job: Job) -> list[dict]:
         data = job.data
         with self.pool.connection() as conn:
             return matches_repo.due_matches_of_round(
-                conn, policy=self.policy, now=self.clock(), tournament_id=data["tournament_id"],
-                round_number=data["round_number"], round_slug=data["round_slug"], round_prefix=data["round_prefix"])
+                conn,
+                policy=self.policy,
+                now=self.clock(),
+                tournament_id=data["tournament_id"],
+                round_number=data["round_number"],
+                round_slug=data["round_slug"],
+                round_prefix=data["round_prefix"],
+            )
 
     def _fetch_round(self, claim: Claim) -> list[ProviderEvent]:
         data = claim.job.data
-        ref = RoundRef(data["sofascore_unique_tournament_id"], data["sofascore_season_id"], data["round_number"],
-                       data["round_slug"], data["round_prefix"])
+        ref = RoundRef(
+            data["sofascore_unique_tournament_id"],
+            data["sofascore_season_id"],
+            data["round_number"],
+            data["round_slug"],
+            data["round_prefix"],
+        )
 
         def persist_failure(error: ProviderError, wait: float) -> None:
             if self.queue.fail(claim.job, error=str(error), retry_in=wait) is FailOutcome.LOST:
@@ -175,16 +214,18 @@ class RoundWorker:
 
         return self.retry.run(attempt, attempts_made=claim.job.retry_count, on_retry=persist_failure)
 
-    def _round_failed(self, claim: Claim, error: str, *, attempts: int, cause: str,
-                      exc: BaseException | None = None) -> RoundResult:
+    def _round_failed(
+        self, claim: Claim, error: str, *, attempts: int, cause: str, exc: BaseException | None = None
+    ) -> RoundResult:
         if not claim.held:
             return RoundResult("skipped")  # failed while waiting to re-claim: another tick has it
         if self.queue.fail(claim.job, error=error, final=True) is FailOutcome.LOST:
             return RoundResult("skipped")
         return self._record_failure(claim, error, attempts=attempts, cause=cause, exc=exc)
 
-    def _record_failure(self, claim: Claim, error: str, *, attempts: int, cause: str,
-                        exc: BaseException | None = None) -> RoundResult:
+    def _record_failure(
+        self, claim: Claim, error: str, *, attempts: int, cause: str, exc: BaseException | None = None
+    ) -> RoundResult:
         """The round's fetch finished for good: its due matches are checked, and it is reported."""
         job = claim.job
         checked = 0
@@ -200,8 +241,12 @@ class RoundWorker:
             log_event("matches.mark_checked_failed", round=job.singleton_key, error=str(mark_error))
         data = job.data
         self.run.item_failed(
-            {"round": job.singleton_key, "tournament_id": data["tournament_id"], "round_number": data["round_number"],
-             "attempts": attempts},
+            {
+                "round": job.singleton_key,
+                "tournament_id": data["tournament_id"],
+                "round_number": data["round_number"],
+                "attempts": attempts,
+            },
             error,
             tags={"tournament": data["tournament_id"], "round": job.singleton_key},
             fingerprint=[job.singleton_key, cause],
@@ -229,11 +274,18 @@ class RoundWorker:
                 unchecked.append(match["id"])
             except RetriesExhausted as exhausted:
                 self.run.item_failed(
-                    {"round": job.singleton_key, "match_id": match["id"], "event_id": match["sofascore_event_id"],
-                     "attempts": exhausted.attempts},
+                    {
+                        "round": job.singleton_key,
+                        "match_id": match["id"],
+                        "event_id": match["sofascore_event_id"],
+                        "attempts": exhausted.attempts,
+                    },
                     str(exhausted.error),
-                    tags={"tournament": job.data["tournament_id"], "round": job.singleton_key,
-                          "event": match["sofascore_event_id"]},
+                    tags={
+                        "tournament": job.data["tournament_id"],
+                        "round": job.singleton_key,
+                        "event": match["sofascore_event_id"],
+                    },
                     fingerprint=[f"event/{match['sofascore_event_id']}", str(exhausted.error.status or "request")],
                 )
         return events, unchecked
@@ -246,8 +298,9 @@ class RoundWorker:
         now = self.clock()
         with self.pool.connection() as conn, self.budget.transaction(conn):
             self._fence(conn, claim.job)
-            ended = matches_repo.apply_events(conn, events=events + lone_events, now=now,
-                                              settle_minutes=self.settle_minutes)
+            ended = matches_repo.apply_events(
+                conn, events=events + lone_events, now=now, settle_minutes=self.settle_minutes
+            )
             checked = matches_repo.mark_checked(conn, match_ids=checked_ids, now=now)
             marked = matches_repo.marked_outdata_in_transaction(conn)
         if not self.queue.complete(claim.job):
@@ -268,27 +321,55 @@ class RoundWorker:
             raise RoundTakenOver(job.singleton_key)
 
 
-def run_matches_tick(*, pool: Pool, queue: WorkerQueue, provider_factory: Callable[[], MatchDataProvider],
-                     clock: Callable[[], datetime], sleep: Callable[[float], None], settings: Settings,
-                     policy: DuePolicy, max_rounds: int | None = None, dry_run: bool = False,
-                     trigger: str = "manual") -> dict[str, Any]:
+def run_matches_tick(
+    *,
+    pool: Pool,
+    queue: WorkerQueue,
+    provider_factory: Callable[[], MatchDataProvider],
+    clock: Callable[[], datetime],
+    sleep: Callable[[float], None],
+    settings: Settings,
+    policy: DuePolicy,
+    max_rounds: int | None = None,
+    dry_run: bool = False,
+    trigger: str = "manual",
+) -> dict[str, Any]:
     """One matches tick; returns the JSON summary of SPEC §5."""
     max_rounds = max_rounds or settings.tick_matches_max_rounds
-    with TickRun(pool=pool, kind="matches", trigger=trigger, dry_run=dry_run, clock=clock,
-                 budget_seconds=settings.tick_matches_budget_seconds, retention_days=settings.runs_retention_days) as run:
+    with TickRun(
+        pool=pool,
+        kind="matches",
+        trigger=trigger,
+        dry_run=dry_run,
+        clock=clock,
+        budget_seconds=settings.tick_matches_budget_seconds,
+        retention_days=settings.runs_retention_days,
+    ) as run:
         budget = Budget(settings.tick_matches_budget_seconds, clock=clock)
         with pool.connection() as conn:
             rounds = matches_repo.due_rounds(conn, policy=policy, now=clock())
         keys = [round_key(r) for r in rounds]
         if dry_run:
-            return run.finish(_dry_run_counts(rounds, keys, queue.active_keys(ROUND_JOB, singleton_keys=keys), max_rounds))
+            return run.finish(
+                _dry_run_counts(rounds, keys, queue.active_keys(ROUND_JOB, singleton_keys=keys), max_rounds)
+            )
 
         provider = provider_factory()
         try:
-            retry = RetryPolicy(delays=settings.retry_delays, budget=budget, attempt_seconds=provider.attempt_seconds,
-                                sleep=sleep)
-            worker = RoundWorker(pool=pool, clock=clock, queue=queue, provider=provider, budget=budget, retry=retry,
-                                 run=run, policy=policy, settle_minutes=settings.result_settle_minutes)
+            retry = RetryPolicy(
+                delays=settings.retry_delays, budget=budget, attempt_seconds=provider.attempt_seconds, sleep=sleep
+            )
+            worker = RoundWorker(
+                pool=pool,
+                clock=clock,
+                queue=queue,
+                provider=provider,
+                budget=budget,
+                retry=retry,
+                run=run,
+                policy=policy,
+                settle_minutes=settings.result_settle_minutes,
+            )
             tally = _work_through_rounds(worker, settings, rounds=rounds, keys=keys, max_rounds=max_rounds)
         finally:
             provider.close()
@@ -296,8 +377,9 @@ def run_matches_tick(*, pool: Pool, queue: WorkerQueue, provider_factory: Callab
         return run.finish(tally.summary())
 
 
-def _work_through_rounds(worker: RoundWorker, settings: Settings, *, rounds: list[dict], keys: list[str],
-                         max_rounds: int) -> RoundTally:
+def _work_through_rounds(
+    worker: RoundWorker, settings: Settings, *, rounds: list[dict], keys: list[str], max_rounds: int
+) -> RoundTally:
     """Queue the due rounds, then claim and process them one at a time while budget and
     `max_rounds` allow; rounds not reached stay queued, unclaimed, for the next tick."""
     queue = worker.queue
@@ -315,8 +397,13 @@ def _work_through_rounds(worker: RoundWorker, settings: Settings, *, rounds: lis
         matches_repo.prune_fences(conn, before=retention_cutoff)
     for row, key in zip(rounds, keys):
         if key in waiting:
-            queue.send(ROUND_JOB, round_job_data(row), singleton_key=key, retry_limit=len(settings.retry_delays),
-                       expire_in=settings.tick_matches_budget_seconds + EXPIRY_MARGIN_SECONDS)
+            queue.send(
+                ROUND_JOB,
+                round_job_data(row),
+                singleton_key=key,
+                retry_limit=len(settings.retry_delays),
+                expire_in=settings.tick_matches_budget_seconds + EXPIRY_MARGIN_SECONDS,
+            )
 
     taken = tally.outcomes["failed"]
     while taken < max_rounds and waiting and worker.budget.fits(worker.retry.attempt_seconds):

@@ -7,7 +7,6 @@ from typing import Any
 
 import sentry_sdk
 
-
 # Sentry Crons: a monitor per tick, with the schedule Railway runs it on (SPEC §1).
 MONITOR_SCHEDULES = {"matches": "*/10 * * * *", "scores": "*/5 * * * *"}
 
@@ -23,19 +22,24 @@ def monitor_config(kind: str, budget_seconds: float) -> dict:
     }
 
 
-def check_in(kind: str, status: str, *, budget_seconds: float, check_in_id: str | None = None,
-             duration: float | None = None) -> str | None:
+def check_in(
+    kind: str, status: str, *, budget_seconds: float, check_in_id: str | None = None, duration: float | None = None
+) -> str | None:
     """Report a cron check-in (`in_progress`, `ok` or `error`); a no-op while Sentry is off."""
     if not sentry_sdk.get_client().is_active():
         return None
     return sentry_sdk.crons.capture_checkin(
-        monitor_slug=f"tick-{kind}", check_in_id=check_in_id, status=status, duration=duration,
+        monitor_slug=f"tick-{kind}",
+        check_in_id=check_in_id,
+        status=status,
+        duration=duration,
         monitor_config=monitor_config(kind, budget_seconds),
     )
 
 
-def capture_item_failure(message: str, *, tags: dict[str, Any], fingerprint: list[str],
-                         exc: BaseException | None = None) -> None:
+def capture_item_failure(
+    message: str, *, tags: dict[str, Any], fingerprint: list[str], exc: BaseException | None = None
+) -> None:
     """One Sentry event per failed or stuck round/event/match/league tournament, grouped by the
     item and what went wrong; an unexpected error travels as the exception itself, so the
     event carries its traceback."""

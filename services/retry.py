@@ -7,8 +7,9 @@ so the next tick resumes from there instead of starting over.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, TypeVar
+from typing import TypeVar
 
 from tenacity import RetryCallState, Retrying, retry_if_exception
 
@@ -47,8 +48,13 @@ class RetryPolicy:
     attempt_seconds: float  # what one attempt may cost: its timeout plus the rate-limit spacing
     sleep: Callable[[float], None]
 
-    def run(self, attempt: Callable[[], T], *, attempts_made: int = 0,
-            on_retry: Callable[[ProviderError, float], None] | None = None) -> T:
+    def run(
+        self,
+        attempt: Callable[[], T],
+        *,
+        attempts_made: int = 0,
+        on_retry: Callable[[ProviderError, float], None] | None = None,
+    ) -> T:
         """Call `attempt` until it succeeds; raise RetriesExhausted or Deferred otherwise.
 
         `attempts_made` counts failures already recorded by earlier ticks; `on_retry` runs
@@ -82,8 +88,12 @@ class RetryPolicy:
                 on_retry(state.outcome.exception(), state.upcoming_sleep)
 
         retrying = Retrying(
-            retry=retry_if_exception(_is_retryable), wait=wait, stop=stop,
-            before_sleep=before_sleep, sleep=self.sleep, reraise=True,
+            retry=retry_if_exception(_is_retryable),
+            wait=wait,
+            stop=stop,
+            before_sleep=before_sleep,
+            sleep=self.sleep,
+            reraise=True,
         )
         made = 0
 

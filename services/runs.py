@@ -4,8 +4,9 @@ check-ins and log lines), and the history read back for operators."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any, Callable
+from typing import Any
 
 from database.pool import DATABASE_UNAVAILABLE, Pool
 from repositories import runs as runs_repo
@@ -22,8 +23,17 @@ def recent_runs(*, pool: Pool, limit: int, kind: str | None = None, outcome: str
 class TickRun:
     """Use as a context manager around a tick; a dry run records nothing."""
 
-    def __init__(self, *, pool: Pool, kind: str, trigger: str, dry_run: bool,
-                 clock: Callable[[], datetime], budget_seconds: float, retention_days: int = 30):
+    def __init__(
+        self,
+        *,
+        pool: Pool,
+        kind: str,
+        trigger: str,
+        dry_run: bool,
+        clock: Callable[[], datetime],
+        budget_seconds: float,
+        retention_days: int = 30,
+    ):
         self.pool = pool
         self.kind = kind
         self.trigger = trigger
@@ -40,7 +50,7 @@ class TickRun:
     def _cron(self) -> bool:
         return self.trigger == "cron" and not self.dry_run
 
-    def __enter__(self) -> "TickRun":
+    def __enter__(self) -> TickRun:
         if self._cron:
             self._check_in_id = monitoring.check_in(self.kind, "in_progress", budget_seconds=self.budget_seconds)
         if not self.dry_run:
@@ -55,36 +65,60 @@ class TickRun:
         now = self.started_at
         with self.pool.connection() as conn, conn.transaction():
             runs_repo.prune_runs(conn, before=now - timedelta(days=self.retention_days))
-            runs_repo.close_abandoned_runs(conn, kind=self.kind, now=now,
-                                           started_before=now - timedelta(seconds=2 * self.budget_seconds + 60))
+            runs_repo.close_abandoned_runs(
+                conn, kind=self.kind, now=now, started_before=now - timedelta(seconds=2 * self.budget_seconds + 60)
+            )
             self.run_id = runs_repo.start_run(conn, kind=self.kind, trigger=self.trigger, now=now)
 
-    def item_failed(self, item: dict[str, Any], error: str, *, tags: dict[str, Any], fingerprint: list[str],
-                    exc: BaseException | None = None) -> None:
+    def item_failed(
+        self,
+        item: dict[str, Any],
+        error: str,
+        *,
+        tags: dict[str, Any],
+        fingerprint: list[str],
+        exc: BaseException | None = None,
+    ) -> None:
         """A round, event or league tournament failed for good: history, Sentry, log line.
 
         `exc` is an unexpected error: Sentry gets its traceback and the log line its stack."""
         self.errors.append({**item, "error": error})
-        log_event(f"{self.kind}.item_failed", level=logging.WARNING, run_id=self.run_id, **item, error=error,
-                  exc_info=exc)
-        monitoring.capture_item_failure(error, tags={"tick": self.kind, "run_id": self.run_id, **tags},
-                                        fingerprint=[f"{self.kind}-item-failed", *fingerprint], exc=exc)
+        log_event(
+            f"{self.kind}.item_failed", level=logging.WARNING, run_id=self.run_id, **item, error=error, exc_info=exc
+        )
+        monitoring.capture_item_failure(
+            error,
+            tags={"tick": self.kind, "run_id": self.run_id, **tags},
+            fingerprint=[f"{self.kind}-item-failed", *fingerprint],
+            exc=exc,
+        )
 
     def elapsed_ms(self) -> int:
         return int((self.clock() - self.started_at) / timedelta(milliseconds=1))
 
     def finish(self, summary: dict[str, Any]) -> dict[str, Any]:
         """Record the outcome; returns the summary with run id and duration filled in."""
-        summary = {"tick": self.kind, "run_id": self.run_id, "dry_run": self.dry_run, **summary,
-                   "duration_ms": self.elapsed_ms()}
+        summary = {
+            "tick": self.kind,
+            "run_id": self.run_id,
+            "dry_run": self.dry_run,
+            **summary,
+            "duration_ms": self.elapsed_ms(),
+        }
         outcome = "partial" if self.errors else "ok"
         if self.run_id is not None:
             with self.pool.connection() as conn:
-                runs_repo.finish_run(conn, run_id=self.run_id, outcome=outcome, summary=summary,
-                                     errors=self.errors, now=self.clock())
+                runs_repo.finish_run(
+                    conn, run_id=self.run_id, outcome=outcome, summary=summary, errors=self.errors, now=self.clock()
+                )
         if self._cron:
-            monitoring.check_in(self.kind, "ok" if outcome == "ok" else "error", check_in_id=self._check_in_id,
-                                budget_seconds=self.budget_seconds, duration=summary["duration_ms"] / 1000)
+            monitoring.check_in(
+                self.kind,
+                "ok" if outcome == "ok" else "error",
+                check_in_id=self._check_in_id,
+                budget_seconds=self.budget_seconds,
+                duration=summary["duration_ms"] / 1000,
+            )
         log_event(f"{self.kind}.tick", outcome=outcome, trigger=self.trigger, **summary)
         return summary
 
@@ -92,15 +126,27 @@ class TickRun:
         if exc is None:
             return
         message = f"{type(exc).__name__}: {exc}".strip()
-        log_event(f"{self.kind}.tick", level=logging.ERROR, outcome="failed", run_id=self.run_id,
-                  trigger=self.trigger, error=message)
+        log_event(
+            f"{self.kind}.tick",
+            level=logging.ERROR,
+            outcome="failed",
+            run_id=self.run_id,
+            trigger=self.trigger,
+            error=message,
+        )
         if self._cron:
             monitoring.check_in(self.kind, "error", check_in_id=self._check_in_id, budget_seconds=self.budget_seconds)
         if self.run_id is None:
             return
         try:
             with self.pool.connection() as conn:
-                runs_repo.finish_run(conn, run_id=self.run_id, outcome="failed", summary=None,
-                                     errors=[*self.errors, {"error": message}], now=self.clock())
+                runs_repo.finish_run(
+                    conn,
+                    run_id=self.run_id,
+                    outcome="failed",
+                    summary=None,
+                    errors=[*self.errors, {"error": message}],
+                    now=self.clock(),
+                )
         except DATABASE_UNAVAILABLE:
             log_event(f"{self.kind}.run_not_recorded", level=logging.ERROR, run_id=self.run_id)

@@ -6,8 +6,9 @@ league tournament never stops the others."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any, Callable
+from typing import Any
 
 from config import Settings
 from database.pool import Pool, connection_lost
@@ -23,26 +24,55 @@ class _StaleClaim(Exception):
     """The row was marked outdata (or claimed anew) during the calculation: undo, leave it queued."""
 
 
-def run_scores_tick(*, pool: Pool, clock: Callable[[], datetime], settings: Settings, max_leagues: int | None = None,
-                    dry_run: bool = False, trigger: str = "manual") -> dict[str, Any]:
+def run_scores_tick(
+    *,
+    pool: Pool,
+    clock: Callable[[], datetime],
+    settings: Settings,
+    max_leagues: int | None = None,
+    dry_run: bool = False,
+    trigger: str = "manual",
+) -> dict[str, Any]:
     """One scores tick; returns the JSON summary of SPEC §5."""
     limit = max_leagues or settings.tick_scores_max_leagues
-    with TickRun(pool=pool, kind="scores", trigger=trigger, dry_run=dry_run, clock=clock,
-                 budget_seconds=settings.tick_scores_budget_seconds, retention_days=settings.runs_retention_days) as run:
+    with TickRun(
+        pool=pool,
+        kind="scores",
+        trigger=trigger,
+        dry_run=dry_run,
+        clock=clock,
+        budget_seconds=settings.tick_scores_budget_seconds,
+        retention_days=settings.runs_retention_days,
+    ) as run:
         if dry_run:
             with pool.connection() as conn:
-                preview = scores_repo.preview_claimable(conn, limit=limit, now=clock(),
-                                                        lease_minutes=settings.scores_sync_lease_minutes)
-            return run.finish(_summary(Counter(claimed=len(preview), updated=len(preview),
-                                               participants=sum(row["participants"] for row in preview))))
+                preview = scores_repo.preview_claimable(
+                    conn, limit=limit, now=clock(), lease_minutes=settings.scores_sync_lease_minutes
+                )
+            return run.finish(
+                _summary(
+                    Counter(
+                        claimed=len(preview),
+                        updated=len(preview),
+                        participants=sum(row["participants"] for row in preview),
+                    )
+                )
+            )
 
         budget = Budget(settings.tick_scores_budget_seconds, clock=clock)
         counts: Counter[str] = Counter()
         handled: list[int] = []
         longest = timedelta(0)
         while counts["claimed"] < limit and budget.fits(longest.total_seconds()):
-            batch = _claim_next(pool, clock, budget, run, lease_minutes=settings.scores_sync_lease_minutes,
-                                limit=limit - counts["claimed"], handled=handled)
+            batch = _claim_next(
+                pool,
+                clock,
+                budget,
+                run,
+                lease_minutes=settings.scores_sync_lease_minutes,
+                limit=limit - counts["claimed"],
+                handled=handled,
+            )
             if not batch:
                 break
             handled += [item.id for item in batch]
@@ -54,23 +84,39 @@ def run_scores_tick(*, pool: Pool, clock: Callable[[], datetime], settings: Sett
         return run.finish(_summary(counts))
 
 
-def _claim_next(pool: Pool, clock: Callable[[], datetime], budget: Budget, run: TickRun, *, lease_minutes: int,
-                limit: int, handled: list[int]) -> list[Claimed]:
+def _claim_next(
+    pool: Pool,
+    clock: Callable[[], datetime],
+    budget: Budget,
+    run: TickRun,
+    *,
+    lease_minutes: int,
+    limit: int,
+    handled: list[int],
+) -> list[Claimed]:
     """The longest-waiting row; if its league is small, more small ones to share its statement.
     A large league's row is only ever claimed when the tick is about to calculate it."""
     with pool.connection() as conn, budget.transaction(conn):
-        first = scores_repo.claim(conn, run_id=run.run_id, limit=1, now=clock(), lease_minutes=lease_minutes,
-                                  handled=handled)
+        first = scores_repo.claim(
+            conn, run_id=run.run_id, limit=1, now=clock(), lease_minutes=lease_minutes, handled=handled
+        )
         if not first or not first[0].small or limit == 1:
             return first
-        more = scores_repo.claim(conn, run_id=run.run_id, limit=min(scores_repo.CLAIM_BATCH, limit) - 1,
-                                 now=clock(), lease_minutes=lease_minutes, handled=handled + [first[0].id],
-                                 small_only=True)
+        more = scores_repo.claim(
+            conn,
+            run_id=run.run_id,
+            limit=min(scores_repo.CLAIM_BATCH, limit) - 1,
+            now=clock(),
+            lease_minutes=lease_minutes,
+            handled=handled + [first[0].id],
+            small_only=True,
+        )
     return first + more
 
 
-def _recalculate_isolated(pool: Pool, clock: Callable[[], datetime], budget: Budget, run: TickRun,
-                          batch: list[Claimed]) -> Counter:
+def _recalculate_isolated(
+    pool: Pool, clock: Callable[[], datetime], budget: Budget, run: TickRun, batch: list[Claimed]
+) -> Counter:
     """A batch in one transaction; if it fails, each row again in a savepoint of its own, so
     one failure (a lock, a timeout, a bug) fails that row only. Only a lost connection ends the tick."""
     try:
@@ -103,8 +149,11 @@ def _recalculate(conn, clock: Callable[[], datetime], run: TickRun, batch: list[
     finished = scores_repo.finish(conn, ids=[item.id for item in batch], run_id=run.run_id, now=clock())
     if len(batch) == 1 and not finished:
         raise _StaleClaim(batch[0].id)
-    return Counter(updated=len(finished), requeued=len(batch) - len(finished),
-                   participants=sum(scored.get(item_id, 0) for item_id in finished))
+    return Counter(
+        updated=len(finished),
+        requeued=len(batch) - len(finished),
+        participants=sum(scored.get(item_id, 0) for item_id in finished),
+    )
 
 
 def _failed(pool: Pool, budget: Budget, run: TickRun, item: Claimed, exc: Exception) -> Counter:
@@ -129,7 +178,9 @@ def _hand_back(pool: Pool, budget: Budget, run: TickRun, items: list[Claimed]) -
         with pool.connection() as conn, budget.transaction(conn):
             scores_repo.requeue(conn, ids=[item.id for item in items], run_id=run.run_id)
     except Exception as exc:
-        log_event("scores.hand_back_failed", run_id=run.run_id, league_tournaments=[i.id for i in items], error=str(exc))
+        log_event(
+            "scores.hand_back_failed", run_id=run.run_id, league_tournaments=[i.id for i in items], error=str(exc)
+        )
 
 
 def _summary(counts: Counter) -> dict[str, int]:

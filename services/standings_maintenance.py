@@ -8,15 +8,18 @@ from __future__ import annotations
 from typing import Any
 
 from database.pool import Pool
-from repositories import standings_reference as reference
 from repositories import standings_maintenance as maintenance_repo
+from repositories import standings_reference as reference
 
 
 def _differences(stored: list[dict], expected: list[dict], where: dict[str, Any]) -> list[dict[str, Any]]:
     by_user = {row["user_id"]: row for row in stored}
     wanted = {row["user_id"]: row for row in expected}
-    return [{**where, "user_id": user_id, "stored": by_user.get(user_id), "expected": wanted.get(user_id)}
-            for user_id in sorted(by_user.keys() | wanted.keys()) if by_user.get(user_id) != wanted.get(user_id)]
+    return [
+        {**where, "user_id": user_id, "stored": by_user.get(user_id), "expected": wanted.get(user_id)}
+        for user_id in sorted(by_user.keys() | wanted.keys())
+        if by_user.get(user_id) != wanted.get(user_id)
+    ]
 
 
 def verify(*, pool: Pool, league_id: int | None = None) -> list[dict[str, Any]]:
@@ -32,15 +35,24 @@ def verify(*, pool: Pool, league_id: int | None = None) -> list[dict[str, Any]]:
                 differences += _differences(
                     reference.stored_league_tournament(conn, league_tournament_id=row["id"]),
                     reference.league_tournament(conn, league_tournament_id=row["id"]),
-                    {"league_id": row["league_id"], "league_tournament_id": row["id"]})
+                    {"league_id": row["league_id"], "league_tournament_id": row["id"]},
+                )
         for league in sorted({row["league_id"] for row in rows}):
             if all(row["status"] == "up-to-date" for row in rows if row["league_id"] == league):
-                differences += _differences(reference.stored_league(conn, league_id=league),
-                                            reference.league(conn, league_id=league),
-                                            {"league_id": league, "league_tournament_id": None})
-        differences += [{"league_id": page["league_id"], "league_page": True, "stored": page["stored"],
-                         "expected": page["expected"]}
-                        for page in maintenance_repo.differing_league_pages(conn, league_id=league_id)]
+                differences += _differences(
+                    reference.stored_league(conn, league_id=league),
+                    reference.league(conn, league_id=league),
+                    {"league_id": league, "league_tournament_id": None},
+                )
+        differences += [
+            {
+                "league_id": page["league_id"],
+                "league_page": True,
+                "stored": page["stored"],
+                "expected": page["expected"],
+            }
+            for page in maintenance_repo.differing_league_pages(conn, league_id=league_id)
+        ]
     return differences
 
 
@@ -56,7 +68,8 @@ def rebuild(*, pool: Pool, tournament_id: int | None = None) -> dict[str, int]:
                 changed = maintenance_repo.rebuild_tallies(conn, tournament_id=tournament)
                 if changed:
                     summary["league_tournaments_marked_outdata"] += maintenance_repo.mark_tournament_outdata(
-                        conn, tournament_id=tournament)
+                        conn, tournament_id=tournament
+                    )
             summary["tournaments"] += 1
             summary["tallies_changed"] += changed
         summary["league_pages_refreshed"] = maintenance_repo.refresh_league_pages(conn, tournament_id=tournament_id)

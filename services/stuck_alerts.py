@@ -4,8 +4,8 @@ notices it first (the `stuck_alert` ledger decides)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Callable
 
 from database.pool import Pool, connection_lost
 from repositories import status as status_repo
@@ -25,10 +25,15 @@ def alert_stuck_matches(run: TickRun, *, pool: Pool, clock: Callable[[], datetim
         return status_repo.open_since(conn, cutoff=now - timedelta(hours=hours), first=ALERTS_PER_TICK)
 
     def alert(match: dict) -> tuple[str, str, dict]:
-        message = (f"match #{match['sofascore_event_id']} {match['home_team']} v {match['away_team']} not ended "
-                   f"{hours} h after kick-off ({match['start_time'].isoformat()})")
-        return f"match/{match['id']}", message, {"tournament": match["tournament_id"], "match": match["id"],
-                                                 "event": match["sofascore_event_id"]}
+        message = (
+            f"match #{match['sofascore_event_id']} {match['home_team']} v {match['away_team']} not ended "
+            f"{hours} h after kick-off ({match['start_time'].isoformat()})"
+        )
+        return (
+            f"match/{match['id']}",
+            message,
+            {"tournament": match["tournament_id"], "match": match["id"], "event": match["sofascore_event_id"]},
+        )
 
     return _alert(run, find, alert, pool=pool, clock=clock)
 
@@ -41,10 +46,15 @@ def alert_stuck_league_tournaments(run: TickRun, *, pool: Pool, clock: Callable[
         return status_repo.waiting_since(conn, cutoff=now - timedelta(minutes=minutes), first=ALERTS_PER_TICK)
 
     def alert(row: dict) -> tuple[str, str, dict]:
-        message = (f"league tournament #{row['id']} (league {row['league_id']}, tournament {row['tournament_id']}) "
-                   f"{row['status']} for more than {minutes} min, since {row['marked_outdata_at'].isoformat()}")
-        return f"league-tournament/{row['id']}", message, {"league": row["league_id"], "league_tournament": row["id"],
-                                                           "tournament": row["tournament_id"]}
+        message = (
+            f"league tournament #{row['id']} (league {row['league_id']}, tournament {row['tournament_id']}) "
+            f"{row['status']} for more than {minutes} min, since {row['marked_outdata_at'].isoformat()}"
+        )
+        return (
+            f"league-tournament/{row['id']}",
+            message,
+            {"league": row["league_id"], "league_tournament": row["id"], "tournament": row["tournament_id"]},
+        )
 
     return _alert(run, find, alert, pool=pool, clock=clock)
 
@@ -66,7 +76,8 @@ def _alert(run: TickRun, find, describe, *, pool: Pool, clock: Callable[[], date
     for item, message, tags in alerts:
         if item in new:
             log_event(f"{run.kind}.stuck", run_id=run.run_id, item=item, message=message)
-            monitoring.capture_item_failure(message, tags={"tick": run.kind, "run_id": run.run_id, **tags},
-                                            fingerprint=["stuck", item])
+            monitoring.capture_item_failure(
+                message, tags={"tick": run.kind, "run_id": run.run_id, **tags}, fingerprint=["stuck", item]
+            )
             sent += 1
     return sent

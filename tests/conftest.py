@@ -193,7 +193,6 @@ def runner(app):
     return app.test_cli_runner()
 
 
-
 class CapturingTransport:
     """A Sentry transport that keeps envelopes in memory (no network)."""
 
@@ -241,19 +240,28 @@ def world(db):
     m3 = ended(db, liga, 3, (0, 2))
     m4 = seed_match(db, liga, 4, status="canceled")
     m5 = seed_match(db, liga, 5)
-    c1 = ended(db, cup, 11, (2, 1), regular=(1, 1))              # after extra time
+    c1 = ended(db, cup, 11, (2, 1), regular=(1, 1))  # after extra time
     c2 = ended(db, cup, 12, (3, 3), regular=(2, 2), penalties=(4, 2))  # after penalties
     users = {name: insert(db, "app_user", name=name) for name in ("Ana", "Ben", "Cid", "Dee", "Eve", "Zed")}
     office, (office_liga, office_cup) = seed_league(db, "Office", [liga, cup], up_to_date=False)
-    custom, (custom_liga,) = seed_league(db, "Custom", [liga], up_to_date=False,
-                                         points_exact=10, points_goal_difference=5, points_outcome=1)
+    custom, (custom_liga,) = seed_league(
+        db, "Custom", [liga], up_to_date=False, points_exact=10, points_goal_difference=5, points_outcome=1
+    )
     for name in ("Ana", "Ben", "Cid", "Dee", "Eve"):
         insert(db, "league_participant", league_id=office["id"], user_id=users[name]["id"])
     for name in ("Ana", "Ben"):
         insert(db, "league_participant", league_id=custom["id"], user_id=users[name]["id"])
     ana, ben, cid, dee, zed = (users[n] for n in ("Ana", "Ben", "Cid", "Dee", "Zed"))
     # Ana: exact, draw-as-another-draw (outcome), goal difference, canceled, open.
-    for match, score in ((m1, (2, 1)), (m2, (0, 0)), (m3, (1, 3)), (m4, (1, 0)), (m5, (2, 0)), (c1, (2, 1)), (c2, (3, 3))):
+    for match, score in (
+        (m1, (2, 1)),
+        (m2, (0, 0)),
+        (m3, (1, 3)),
+        (m4, (1, 0)),
+        (m5, (2, 0)),
+        (c1, (2, 1)),
+        (c2, (3, 3)),
+    ):
         predict(db, ana, match, *score)
     # Ben: goal difference, exact, wrong; cup: 1-1 is wrong after extra time, 2-2 a draw as another draw.
     for match, score in ((m1, (3, 2)), (m2, (1, 1)), (m3, (2, 0)), (c1, (1, 1)), (c2, (2, 2))):
@@ -265,5 +273,14 @@ def world(db):
     for match, score in ((m1, (5, 4)), (m3, (0, 2))):
         predict(db, dee, match, *score)
     predict(db, zed, m1, 2, 1)  # predicted, never joined
-    return dict(users=users, office=office, custom=custom, office_liga=office_liga, office_cup=office_cup,
-                custom_liga=custom_liga, liga=liga, cup=cup, m1=m1)
+    return dict(
+        users=users,
+        office=office,
+        custom=custom,
+        office_liga=office_liga,
+        office_cup=office_cup,
+        custom_liga=custom_liga,
+        liga=liga,
+        cup=cup,
+        m1=m1,
+    )

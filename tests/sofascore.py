@@ -5,18 +5,38 @@ from __future__ import annotations
 import json
 import threading
 from collections import Counter
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any
 
 from pytest_httpserver import URIPattern
 from werkzeug import Request, Response
 
-STATUS_TYPES = {0: "notstarted", 6: "inprogress", 60: "postponed", 70: "canceled", 100: "finished",
-                110: "finished", 120: "finished", 31: "inprogress", 90: "canceled"}
+STATUS_TYPES = {
+    0: "notstarted",
+    6: "inprogress",
+    60: "postponed",
+    70: "canceled",
+    100: "finished",
+    110: "finished",
+    120: "finished",
+    31: "inprogress",
+    90: "canceled",
+}
 
 
-def event(event_id: int, code: int, *, start: datetime, home: dict | None = None, away: dict | None = None,
-          round_number: int = 1, slug: str | None = None, home_team: str = "Home", away_team: str = "Away") -> dict:
+def event(
+    event_id: int,
+    code: int,
+    *,
+    start: datetime,
+    home: dict | None = None,
+    away: dict | None = None,
+    round_number: int = 1,
+    slug: str | None = None,
+    home_team: str = "Home",
+    away_team: str = "Away",
+) -> dict:
     round_info: dict[str, Any] = {"round": round_number}
     if slug:
         round_info["slug"] = slug
@@ -69,8 +89,11 @@ class StandIn:
             attempt = self.counts[request.path]
         route = self._routes.get(request.path)
         if route is None:
-            return Response(json.dumps({"error": {"code": 404, "message": "Not Found"}}), status=404,
-                            content_type="application/json")
+            return Response(
+                json.dumps({"error": {"code": 404, "message": "Not Found"}}),
+                status=404,
+                content_type="application/json",
+            )
         return route(attempt)
 
     def respond(self, path: str, *responses: Response | dict) -> None:
@@ -94,4 +117,6 @@ def json_response(body: Any, status: int = 200, headers: dict | None = None) -> 
 
 
 def error_response(status: int, headers: dict | None = None) -> Response:
-    return json_response({"error": {"code": status, "reason": "challenge" if status == 403 else "error"}}, status, headers)
+    return json_response(
+        {"error": {"code": status, "reason": "challenge" if status == 403 else "error"}}, status, headers
+    )

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
 import socket
 import threading
 import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import psycopg
@@ -18,7 +18,7 @@ from jobqueue.redis import RedisQueue, job_from_hash
 
 ROOT = Path(__file__).resolve().parent.parent  # the project
 AUTH = {"Authorization": "Bearer test-token"}
-START = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
+START = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
 
 class FakeClock:
@@ -57,30 +57,53 @@ def insert(conn: psycopg.Connection, table: str, **values) -> dict:
     """Insert one row with just the given columns and return it (test seeding only)."""
     columns = ", ".join(values)
     placeholders = ", ".join(f"%({name})s" for name in values)
-    return conn.execute(
-        f"insert into {table} ({columns}) values ({placeholders}) returning *", values
-    ).fetchone()
+    return conn.execute(f"insert into {table} ({columns}) values ({placeholders}) returning *", values).fetchone()
 
 
 KICKOFF = START - timedelta(hours=3)  # due: past MATCH_RESULT_DELAY_MINUTES at START
 
 
-def seed_tournament(conn: psycopg.Connection, *, utid: int = 17, sid: int = 100, name: str = "Premier League 25/26", **extra) -> dict:
+def seed_tournament(
+    conn: psycopg.Connection, *, utid: int = 17, sid: int = 100, name: str = "Premier League 25/26", **extra
+) -> dict:
     return insert(conn, "tournament", name=name, sofascore_unique_tournament_id=utid, sofascore_season_id=sid, **extra)
 
 
-def seed_match(conn: psycopg.Connection, tournament: dict, event_id: int, *, round_number: int = 1,
-               start: datetime = KICKOFF, home: str = "Home", away: str = "Away", **extra) -> dict:
-    return insert(conn, "match", tournament_id=tournament["id"], sofascore_event_id=event_id, round_number=round_number,
-                  home_team=home, away_team=away, start_time=start, **extra)
+def seed_match(
+    conn: psycopg.Connection,
+    tournament: dict,
+    event_id: int,
+    *,
+    round_number: int = 1,
+    start: datetime = KICKOFF,
+    home: str = "Home",
+    away: str = "Away",
+    **extra,
+) -> dict:
+    return insert(
+        conn,
+        "match",
+        tournament_id=tournament["id"],
+        sofascore_event_id=event_id,
+        round_number=round_number,
+        home_team=home,
+        away_team=away,
+        start_time=start,
+        **extra,
+    )
 
 
-def seed_league(conn: psycopg.Connection, name: str, tournaments: list[dict], *, up_to_date: bool = True, **points) -> tuple[dict, list[dict]]:
+def seed_league(
+    conn: psycopg.Connection, name: str, tournaments: list[dict], *, up_to_date: bool = True, **points
+) -> tuple[dict, list[dict]]:
     """A league following the tournaments; its league tournaments start `up-to-date` unless told."""
     league = insert(conn, "league", name=name, **points)
     rows = [insert(conn, "league_tournament", league_id=league["id"], tournament_id=t["id"]) for t in tournaments]
     if up_to_date:
-        conn.execute("update league_tournament set participants_scores_status = 'up-to-date' where league_id = %s", (league["id"],))
+        conn.execute(
+            "update league_tournament set participants_scores_status = 'up-to-date' where league_id = %s",
+            (league["id"],),
+        )
     return league, rows
 
 
@@ -130,18 +153,25 @@ def assert_standings_match_reference(conn: psycopg.Connection) -> None:
     rows = conn.execute("select id, league_id, participants_scores_status as status from league_tournament").fetchall()
     for row in rows:
         if row["status"] == "up-to-date":
-            assert reference.stored_league_tournament(conn, league_tournament_id=row["id"]) == \
-                reference.league_tournament(conn, league_tournament_id=row["id"]), f"league tournament {row['id']}"
+            assert reference.stored_league_tournament(
+                conn, league_tournament_id=row["id"]
+            ) == reference.league_tournament(conn, league_tournament_id=row["id"]), f"league tournament {row['id']}"
     for league_id in {row["league_id"] for row in rows}:
         if all(r["status"] == "up-to-date" for r in rows if r["league_id"] == league_id):
-            assert reference.stored_league(conn, league_id=league_id) == reference.league(conn, league_id=league_id), \
+            assert reference.stored_league(conn, league_id=league_id) == reference.league(conn, league_id=league_id), (
                 f"league {league_id}"
+            )
 
 
 def ended(db, tournament, event_id, final, regular=None, penalties=None):
     regular = regular or final
-    values = dict(status="ended", home_score=final[0], away_score=final[1],
-                  home_score_regular=regular[0], away_score_regular=regular[1])
+    values = dict(
+        status="ended",
+        home_score=final[0],
+        away_score=final[1],
+        home_score_regular=regular[0],
+        away_score_regular=regular[1],
+    )
     if penalties:
         values.update(home_penalties=penalties[0], away_penalties=penalties[1])
     return seed_match(db, tournament, event_id, **values)
@@ -162,7 +192,9 @@ def wait_until_blocked(db, deadline_seconds=20, backends=1):
     """Wait until this many backends wait on a lock (the tick reached its write)."""
     deadline = time.monotonic() + deadline_seconds
     while time.monotonic() < deadline:
-        waiting = db.execute("select count(*) as n from pg_stat_activity where wait_event_type = 'Lock'").fetchone()["n"]
+        waiting = db.execute("select count(*) as n from pg_stat_activity where wait_event_type = 'Lock'").fetchone()[
+            "n"
+        ]
         if waiting >= backends:
             return
         db.execute("select pg_sleep(0.02)")

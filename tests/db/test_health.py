@@ -48,7 +48,9 @@ def test_readyz_follows_the_database_down_and_back_up(make_app, settings, stoppa
     client = make_app(dataclasses.replace(settings, database_url=url, db_pool_timeout_seconds=1.0)).test_client()
     assert client.get("/readyz").status_code == 200
 
-    pgserver.pg_ctl(["-w", "-m", "immediate", "stop"], pgdata=stoppable_server.pgdata, user=stoppable_server.system_user)
+    pgserver.pg_ctl(
+        ["-w", "-m", "immediate", "stop"], pgdata=stoppable_server.pgdata, user=stoppable_server.system_user
+    )
     down = client.get("/readyz")
     assert down.status_code == 503
     assert down.get_json()["error"] == "database unavailable"

@@ -55,8 +55,12 @@ def test_fetch_respects_the_limit_in_start_order_and_takes_only_jobs_whose_start
     send(queue, "late", start_after=START + timedelta(seconds=60))
     send(queue, "early", start_after=START - timedelta(seconds=5))
     send(queue, "now")
-    assert [job.singleton_key for job in queue.fetch("round", singleton_keys=["late", "early", "now"], limit=1)] == ["early"]
-    assert [job.singleton_key for job in queue.fetch("round", singleton_keys=["late", "early", "now"], limit=5)] == ["now"]
+    assert [job.singleton_key for job in queue.fetch("round", singleton_keys=["late", "early", "now"], limit=1)] == [
+        "early"
+    ]
+    assert [job.singleton_key for job in queue.fetch("round", singleton_keys=["late", "early", "now"], limit=5)] == [
+        "now"
+    ]
     clock.advance(60)
     assert [job.singleton_key for job in queue.fetch("round", singleton_keys=["late"], limit=5)] == ["late"]
 

@@ -17,7 +17,6 @@ from database.migrations import (
 from tests.support import ROOT, insert
 
 
-
 def schema_fingerprint(conn) -> list:
     return conn.execute(
         """
@@ -44,7 +43,10 @@ def test_two_processes_migrating_at_once_leave_one_schema(make_database):
     url = make_database()
     env = {**os.environ, "DATABASE_URL": url}
     command = [sys.executable, "-m", "flask", "--app", "app", "migrate"]
-    processes = [subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    processes = [
+        subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
     outputs = [p.communicate(timeout=60) for p in processes]
     assert [p.returncode for p in processes] == [0, 0], outputs
     stdout = sorted(out for out, _ in outputs)
@@ -55,18 +57,35 @@ def test_two_processes_migrating_at_once_leave_one_schema(make_database):
 
 
 def test_rows_with_only_contract_columns_are_valid(db):
-    tournament = insert(db, "tournament", name="Premier League 25/26", sofascore_unique_tournament_id=17, sofascore_season_id=61627)
+    tournament = insert(
+        db, "tournament", name="Premier League 25/26", sofascore_unique_tournament_id=17, sofascore_season_id=61627
+    )
     match = insert(
-        db, "match", tournament_id=tournament["id"], sofascore_event_id=1001, round_number=1,
-        home_team="Arsenal", away_team="Chelsea", start_time="2026-03-01T15:00:00Z",
+        db,
+        "match",
+        tournament_id=tournament["id"],
+        sofascore_event_id=1001,
+        round_number=1,
+        home_team="Arsenal",
+        away_team="Chelsea",
+        start_time="2026-03-01T15:00:00Z",
     )
     league = insert(db, "league", name="Office pool")
     user = insert(db, "app_user", name="Ana")
     insert(db, "league_participant", league_id=league["id"], user_id=user["id"])
     insert(db, "prediction", user_id=user["id"], match_id=match["id"], home_score=2, away_score=1)
     lt = insert(db, "league_tournament", league_id=league["id"], tournament_id=tournament["id"])
-    insert(db, "participant_score", league_tournament_id=lt["id"], user_id=user["id"], points=0,
-           exact_count=0, goal_difference_count=0, outcome_count=0, rank=1)
+    insert(
+        db,
+        "participant_score",
+        league_tournament_id=lt["id"],
+        user_id=user["id"],
+        points=0,
+        exact_count=0,
+        goal_difference_count=0,
+        outcome_count=0,
+        rank=1,
+    )
     assert match["status"] == "open" and tournament["scoring_result"] == "regular_time"
     assert (league["points_exact"], league["points_goal_difference"], league["points_outcome"]) == (4, 3, 2)
 
@@ -82,7 +101,16 @@ def test_rows_with_only_contract_columns_are_valid(db):
 )
 def test_check_constraints_are_enforced_by_the_database(db, statement):
     tournament = insert(db, "tournament", name="T", sofascore_unique_tournament_id=1, sofascore_season_id=1)
-    insert(db, "match", tournament_id=tournament["id"], sofascore_event_id=1, round_number=1, home_team="A", away_team="B", start_time="2026-03-01T15:00:00Z")
+    insert(
+        db,
+        "match",
+        tournament_id=tournament["id"],
+        sofascore_event_id=1,
+        round_number=1,
+        home_team="A",
+        away_team="B",
+        start_time="2026-03-01T15:00:00Z",
+    )
     league = insert(db, "league", name="L")
     insert(db, "app_user", name="U")
     insert(db, "league_tournament", league_id=league["id"], tournament_id=tournament["id"])
@@ -96,15 +124,23 @@ def test_the_polling_queries_can_be_served_by_their_indexes(db):
     from tests.support import START
 
     db.execute("set enable_seqscan = off")
-    plan = "\n".join(r["QUERY PLAN"] for r in db.execute("explain " + DUE_ROUNDS, DuePolicy(120, 10, 360).params(START)))
+    plan = "\n".join(
+        r["QUERY PLAN"] for r in db.execute("explain " + DUE_ROUNDS, DuePolicy(120, 10, 360).params(START))
+    )
     for index in ("match_due_open_idx", "match_due_postponed_idx", "match_due_settle_idx"):
         assert index in plan
 
 
 def migrate_cli(url: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "DATABASE_URL": url}
-    return subprocess.run([sys.executable, "-m", "flask", "--app", "app", "migrate"], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "app", "migrate"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def test_a_migration_edited_after_it_was_applied_is_refused_by_name(make_app, settings, make_database):
@@ -147,6 +183,8 @@ def test_a_database_that_missed_claim_id_is_repaired_by_a_new_migration(make_dat
         apply_migrations(conn, sql_dir=as_first_shipped)
         conn.execute("alter table schema_migration drop column checksum")  # applied before checksums existed
         applied = apply_migrations(conn)
-        columns = {r["column_name"] for r in conn.execute(
-            "select column_name from information_schema.columns where table_name = 'queue_job'")}
+        columns = {
+            r["column_name"]
+            for r in conn.execute("select column_name from information_schema.columns where table_name = 'queue_job'")
+        }
     assert applied[0].startswith("003") and "claim_id" in columns

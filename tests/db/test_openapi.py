@@ -12,9 +12,17 @@ def test_the_openapi_document_covers_every_endpoint(client):
     assert response.status_code == 200
     doc = response.get_json()
     assert doc["openapi"].startswith("3.")
-    assert set(doc["paths"]) == {"/internal/tick/matches", "/internal/tick/scores", "/internal/runs",
-                                 "/api/leagues/{league_id}", "/api/leagues/{league_id}/standings",
-                                 "/internal/status", "/healthz", "/readyz", "/openapi.json"}
+    assert set(doc["paths"]) == {
+        "/internal/tick/matches",
+        "/internal/tick/scores",
+        "/internal/runs",
+        "/api/leagues/{league_id}",
+        "/api/leagues/{league_id}/standings",
+        "/internal/status",
+        "/healthz",
+        "/readyz",
+        "/openapi.json",
+    }
     assert doc["components"]["securitySchemes"]["bearerAuth"] == {"type": "http", "scheme": "bearer"}
     for path, operations in doc["paths"].items():
         for operation in operations.values():
@@ -37,7 +45,8 @@ def test_the_status_endpoint_is_documented_with_its_five_parts(client):
     status = doc["components"]["schemas"]["Status"]["properties"]
     assert {"healthy", "problems", "matches", "rounds", "scores", "ticks"} <= set(status)
     assert doc["paths"]["/internal/status"]["get"]["responses"]["200"]["content"]["application/json"]["schema"] == {
-        "$ref": "#/components/schemas/Status"}
+        "$ref": "#/components/schemas/Status"
+    }
 
 
 def test_each_operation_documents_exactly_the_statuses_it_answers(client, make_app, settings, db):
@@ -51,6 +60,7 @@ def test_each_operation_documents_exactly_the_statuses_it_answers(client, make_a
         """What one operation answers: `url` as it is and with the database down (behind the guard:
         without a token, and with the internal API off too), again with its ETag if `revalidated`,
         and each of `others` (bad parameters, an unknown id)."""
+
         def status(test_client, target: str, headers: dict[str, str]) -> str:
             return str(test_client.open(target, method=method, headers=headers).status_code)
 
@@ -64,22 +74,32 @@ def test_each_operation_documents_exactly_the_statuses_it_answers(client, make_a
         return statuses
 
     answered = {
-        ("post", "/internal/tick/matches"): answers("POST", "/internal/tick/matches",
-                                                    "/internal/tick/matches?max_rounds=0"),
-        ("post", "/internal/tick/scores"): answers("POST", "/internal/tick/scores",
-                                                   "/internal/tick/scores?dry_run=maybe"),
+        ("post", "/internal/tick/matches"): answers(
+            "POST", "/internal/tick/matches", "/internal/tick/matches?max_rounds=0"
+        ),
+        ("post", "/internal/tick/scores"): answers(
+            "POST", "/internal/tick/scores", "/internal/tick/scores?dry_run=maybe"
+        ),
         ("get", "/internal/runs"): answers("GET", "/internal/runs", "/internal/runs?limit=0"),
         ("get", "/internal/status"): answers("GET", "/internal/status"),
-        ("get", "/api/leagues/{league_id}"): answers("GET", f"/api/leagues/{league}", "/api/leagues/-211",
-                                                     "/api/leagues/999", revalidated=True),
+        ("get", "/api/leagues/{league_id}"): answers(
+            "GET", f"/api/leagues/{league}", "/api/leagues/-211", "/api/leagues/999", revalidated=True
+        ),
         ("get", "/api/leagues/{league_id}/standings"): answers(
-            "GET", f"/api/leagues/{league}/standings", f"/api/leagues/{league}/standings?limit=1001",
-            "/api/leagues/999/standings", revalidated=True),
+            "GET",
+            f"/api/leagues/{league}/standings",
+            f"/api/leagues/{league}/standings?limit=1001",
+            "/api/leagues/999/standings",
+            revalidated=True,
+        ),
         ("get", "/healthz"): answers("GET", "/healthz"),
         ("get", "/readyz"): answers("GET", "/readyz"),
         ("get", "/openapi.json"): answers("GET", "/openapi.json"),
     }
     paths = client.get("/openapi.json").get_json()["paths"]
-    documented = {(method, path): set(operation["responses"])
-                  for path, operations in paths.items() for method, operation in operations.items()}
+    documented = {
+        (method, path): set(operation["responses"])
+        for path, operations in paths.items()
+        for method, operation in operations.items()
+    }
     assert documented == answered

@@ -19,7 +19,9 @@ def app(make_app, settings, standin, db):
 @pytest.fixture
 def queue_client(make_app, settings, standin, db, queue_url):
     """A client of the app on each queue backend: the rounds part reads the queue itself."""
-    return make_app(dataclasses.replace(settings, sofascore_base_url=standin.base_url, queue_url=queue_url)).test_client()
+    return make_app(
+        dataclasses.replace(settings, sofascore_base_url=standin.base_url, queue_url=queue_url)
+    ).test_client()
 
 
 @pytest.fixture
@@ -30,8 +32,16 @@ def client(app):
 def scheduled_runs(db, *, matches_ago=timedelta(minutes=3), scores_ago=timedelta(minutes=1)):
     """Cron has been calling both ticks (unless told otherwise)."""
     for kind, ago in (("matches", matches_ago), ("scores", scores_ago)):
-        insert(db, "tick_run", kind=kind, trigger="cron", started_at=START - ago, finished_at=START - ago,
-               outcome="ok", summary=json.dumps({"duration_ms": 812}))
+        insert(
+            db,
+            "tick_run",
+            kind=kind,
+            trigger="cron",
+            started_at=START - ago,
+            finished_at=START - ago,
+            outcome="ok",
+            summary=json.dumps({"duration_ms": 812}),
+        )
 
 
 def status(client) -> dict:
@@ -44,7 +54,9 @@ def test_an_all_fine_pipeline_is_healthy(client, db):
     scheduled_runs(db)
     tournament = seed_tournament(db)
     seed_match(db, tournament, 1, start=START + timedelta(days=1))
-    seed_match(db, tournament, 2, status="ended", home_score=1, away_score=0, home_score_regular=1, away_score_regular=0)
+    seed_match(
+        db, tournament, 2, status="ended", home_score=1, away_score=0, home_score_regular=1, away_score_regular=0
+    )
     seed_league(db, "Office", [tournament])
     body = status(client)
     assert body["healthy"] is True and body["problems"] == []
@@ -59,13 +71,22 @@ def test_an_all_fine_pipeline_is_healthy(client, db):
 def test_a_match_left_open_seven_hours_after_kick_off_is_a_problem(client, db):
     scheduled_runs(db)
     tournament = seed_tournament(db)
-    seed_match(db, tournament, 9001, start=START - timedelta(hours=7), home="Arsenal", away="Chelsea",
-               last_checked_at=START - timedelta(minutes=2))
+    seed_match(
+        db,
+        tournament,
+        9001,
+        start=START - timedelta(hours=7),
+        home="Arsenal",
+        away="Chelsea",
+        last_checked_at=START - timedelta(minutes=2),
+    )
     seed_match(db, tournament, 9002, start=START - timedelta(hours=3))
     body = status(client)
     assert body["healthy"] is False
     assert body["problems"] == ["1 match not ended 6 h after kick-off: Arsenal v Chelsea (#9001)"]
-    assert body["matches"]["stuck"]["count"] == 1 and body["matches"]["stuck"]["first"][0]["hours_since_kick_off"] == 7.0
+    assert (
+        body["matches"]["stuck"]["count"] == 1 and body["matches"]["stuck"]["first"][0]["hours_since_kick_off"] == 7.0
+    )
     assert body["matches"]["most_overdue"]["event_id"] == 9001
     assert body["matches"]["most_overdue"]["minutes_past_result_delay"] == 7 * 60 - 120
     assert body["matches"]["due_now"] == {"rounds": 1, "matches": 1}, "9001 was checked two minutes ago"
@@ -91,8 +112,9 @@ def test_a_round_that_failed_is_a_problem_until_it_is_fetched_again(queue_client
     client.post("/internal/tick/matches", headers=AUTH)
     body = status(client)
     key = f"{tournament['id']}/1//"
-    assert body["problems"] == [f"1 round failed in the last 24 h and not fetched since: {key} "
-                                f"(GET {path.removeprefix('/api/v1')}: HTTP 404)"]
+    assert body["problems"] == [
+        f"1 round failed in the last 24 h and not fetched since: {key} (GET {path.removeprefix('/api/v1')}: HTTP 404)"
+    ]
     [failed] = body["rounds"]["failed_last_24h"]
     assert (failed["round"], failed["attempts"], failed["fixed_since"]) == (key, 1, False)
     assert body["rounds"]["jobs"] == {"failed": 1}
@@ -111,11 +133,15 @@ def test_a_league_tournament_waiting_forty_minutes_is_a_problem(client, db):
     scheduled_runs(db)
     tournament = seed_tournament(db)
     league, (waiting,) = seed_league(db, "Office", [tournament])
-    db.execute("update league_tournament set participants_scores_status = 'outdata', marked_outdata_at = %s",
-               (START - timedelta(minutes=40),))
+    db.execute(
+        "update league_tournament set participants_scores_status = 'outdata', marked_outdata_at = %s",
+        (START - timedelta(minutes=40),),
+    )
     body = status(client)
-    assert body["problems"] == [f"1 league tournament waiting more than 30 min: #{waiting['id']} "
-                                f"(league {league['id']}, tournament {tournament['id']}, 40 min)"]
+    assert body["problems"] == [
+        f"1 league tournament waiting more than 30 min: #{waiting['id']} "
+        f"(league {league['id']}, tournament {tournament['id']}, 40 min)"
+    ]
     assert body["scores"]["outdata"] == 1 and body["scores"]["oldest_waiting"]["waiting_minutes"] == 40
     db.execute("update league_tournament set marked_outdata_at = %s", (START - timedelta(minutes=20),))
     assert status(client)["healthy"] is True, "waiting, but not past STUCK_SCORES_MINUTES"
@@ -125,28 +151,35 @@ def test_a_league_tournament_syncing_past_its_lease_is_a_problem(client, db):
     scheduled_runs(db)
     tournament = seed_tournament(db)
     seed_league(db, "Office", [tournament])
-    db.execute("update league_tournament set participants_scores_status = 'syncing', marked_outdata_at = %s, "
-               "sync_claimed_at = %s", (START - timedelta(minutes=12), START - timedelta(minutes=11)))
+    db.execute(
+        "update league_tournament set participants_scores_status = 'syncing', marked_outdata_at = %s, "
+        "sync_claimed_at = %s",
+        (START - timedelta(minutes=12), START - timedelta(minutes=11)),
+    )
     body = status(client)
     assert body["scores"]["syncing_past_lease"] == 1
-    assert body["problems"] == ["1 league tournament syncing past the 10 min lease: a scores tick died holding it; "
-                                "the next one takes it back"]
+    assert body["problems"] == [
+        "1 league tournament syncing past the 10 min lease: a scores tick died holding it; the next one takes it back"
+    ]
 
 
 def test_a_kind_with_no_scheduled_run_for_25_minutes_is_overdue(client, db):
     scheduled_runs(db, matches_ago=timedelta(minutes=25))
     insert(db, "tick_run", kind="matches", trigger="manual", started_at=START - timedelta(minutes=1), outcome="ok")
     body = status(client)
-    assert body["problems"] == ["matches tick overdue: no scheduled run for 25 min (expected every 10 min)"], \
+    assert body["problems"] == ["matches tick overdue: no scheduled run for 25 min (expected every 10 min)"], (
         "an operator's manual run does not hide a cron that stopped calling"
+    )
     assert body["ticks"]["matches"]["overdue"] is True and body["ticks"]["matches"]["last_run"]["trigger"] == "manual"
     assert body["ticks"]["scores"]["overdue"] is False
 
 
 def test_a_fresh_deployment_says_no_tick_has_run_yet(client, db):
     body = status(client)
-    assert body["problems"] == ["matches tick overdue: no scheduled run yet (expected every 10 min)",
-                                "scores tick overdue: no scheduled run yet (expected every 5 min)"]
+    assert body["problems"] == [
+        "matches tick overdue: no scheduled run yet (expected every 10 min)",
+        "scores tick overdue: no scheduled run yet (expected every 5 min)",
+    ]
 
 
 def test_the_cli_exit_code_follows_healthy_and_json_is_the_endpoints(app, client, db):
@@ -194,8 +227,10 @@ def test_a_stuck_league_tournament_alerts_once_per_day_from_the_scores_tick(clie
 
     tournament = seed_tournament(db)
     league, (waiting,) = seed_league(db, "Office", [tournament])
-    db.execute("update league_tournament set participants_scores_status = 'outdata', marked_outdata_at = %s",
-               (START - timedelta(minutes=40),))
+    db.execute(
+        "update league_tournament set participants_scores_status = 'outdata', marked_outdata_at = %s",
+        (START - timedelta(minutes=40),),
+    )
     holder = psycopg.connect(database_url)  # holds the row as a marking transaction would: never claimed
     holder.execute("select * from league_tournament for update")
     try:

@@ -3,13 +3,15 @@
 import os
 import subprocess
 import sys
-from tests.support import ROOT
 
+from tests.support import ROOT
 
 
 def test_the_demo_runs_end_to_end(queue_url):
     env = {**os.environ, "QUEUE_URL": queue_url or ""}
-    result = subprocess.run([sys.executable, "-m", "demo"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "demo"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     out = result.stdout
     assert "league status: outdata" in out

@@ -11,14 +11,22 @@ import requests
 from tests.support import ROOT, free_port
 
 
-
 @pytest.fixture
 def gunicorn_url(database_url, db):
     port = free_port()
-    env = {**os.environ, "DATABASE_URL": database_url, "INTERNAL_API_TOKEN": "gunicorn-token", "GUNICORN_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "1"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "INTERNAL_API_TOKEN": "gunicorn-token",
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "WEB_CONCURRENCY": "1",
+    }
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "app:create_app()"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30

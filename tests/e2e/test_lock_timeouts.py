@@ -14,7 +14,17 @@ from psycopg.rows import dict_row
 from app import utc_now
 from bootstrap import services_of
 from tests.sofascore import event, final_score, round_path
-from tests.support import wait_until_blocked, AUTH, KICKOFF, insert, lt_statuses, match_row, seed_league, seed_match, seed_tournament
+from tests.support import (
+    AUTH,
+    KICKOFF,
+    insert,
+    lt_statuses,
+    match_row,
+    seed_league,
+    seed_match,
+    seed_tournament,
+    wait_until_blocked,
+)
 
 BUDGET = 8.0
 MARGIN = 2.0
@@ -24,7 +34,9 @@ MARGIN = 2.0
 def leagues(db):
     """Five leagues of two members following one tournament with one ended match."""
     liga = seed_tournament(db)
-    match = seed_match(db, liga, 1, status="ended", home_score=1, away_score=0, home_score_regular=1, away_score_regular=0)
+    match = seed_match(
+        db, liga, 1, status="ended", home_score=1, away_score=0, home_score_regular=1, away_score_regular=0
+    )
     rows = []
     for number in range(5):
         league, (row,) = seed_league(db, f"League {number}", [liga], up_to_date=False)
@@ -49,7 +61,9 @@ def hold(database_url, statement, params=()):
 
 
 @pytest.mark.timeout(30)
-def test_standings_rows_held_by_another_session_fail_one_item_and_the_tick_ends_in_budget(real_time_app, db, leagues, database_url, sentry_events):
+def test_standings_rows_held_by_another_session_fail_one_item_and_the_tick_ends_in_budget(
+    real_time_app, db, leagues, database_url, sentry_events
+):
     services = services_of(real_time_app)
     services.run_scores_tick()
     db.execute("update league_tournament set participants_scores_status = 'outdata'")
@@ -75,9 +89,14 @@ def test_standings_rows_held_by_another_session_fail_one_item_and_the_tick_ends_
 def test_a_statement_that_would_outlive_the_budget_is_cancelled_at_the_deadline(make_app, settings, db, leagues):
     app = make_app(dataclasses.replace(settings, tick_scores_budget_seconds=3), CLOCK=utc_now, SLEEP=time.sleep)
     slow = leagues[0]["id"]
-    db.execute("""create function slow_standings() returns trigger language plpgsql as $$
-                  begin if new.league_tournament_id = %s then perform pg_sleep(30); end if; return new; end $$""" % slow)
-    db.execute("create trigger slow_standings before insert on participant_score for each row execute function slow_standings()")
+    db.execute(
+        """create function slow_standings() returns trigger language plpgsql as $$
+                  begin if new.league_tournament_id = %s then perform pg_sleep(30); end if; return new; end $$"""
+        % slow
+    )
+    db.execute(
+        "create trigger slow_standings before insert on participant_score for each row execute function slow_standings()"
+    )
     try:
         started = time.monotonic()
         summary = services_of(app).run_scores_tick()
@@ -92,7 +111,9 @@ def test_a_statement_that_would_outlive_the_budget_is_cancelled_at_the_deadline(
 
 
 @pytest.mark.timeout(60)
-def test_a_lost_connection_ends_the_tick_and_hands_back_the_row_in_flight(make_app, settings, db, leagues, database_url):
+def test_a_lost_connection_ends_the_tick_and_hands_back_the_row_in_flight(
+    make_app, settings, db, leagues, database_url
+):
     app = make_app(settings)
     client = app.test_client()
     blocker = hold(database_url, "lock table participant_score in share row exclusive mode")
@@ -101,7 +122,9 @@ def test_a_lost_connection_ends_the_tick_and_hands_back_the_row_in_flight(make_a
     tick.start()
     try:
         wait_until_blocked(db)
-        db.execute("select pg_terminate_backend(pid) from pg_stat_activity where wait_event_type = 'Lock' and pid <> pg_backend_pid()")
+        db.execute(
+            "select pg_terminate_backend(pid) from pg_stat_activity where wait_event_type = 'Lock' and pid <> pg_backend_pid()"
+        )
         tick.join(timeout=30)
     finally:
         blocker.rollback()
@@ -115,12 +138,23 @@ def test_a_lost_connection_ends_the_tick_and_hands_back_the_row_in_flight(make_a
 
 @pytest.mark.timeout(30)
 def test_a_match_row_held_by_another_session_fails_its_round_only(make_app, settings, db, standin, database_url):
-    app = make_app(dataclasses.replace(settings, sofascore_base_url=standin.base_url, tick_matches_budget_seconds=BUDGET, provider_timeout_seconds=2,
-                                       provider_max_rps=100), CLOCK=utc_now, SLEEP=time.sleep)
+    app = make_app(
+        dataclasses.replace(
+            settings,
+            sofascore_base_url=standin.base_url,
+            tick_matches_budget_seconds=BUDGET,
+            provider_timeout_seconds=2,
+            provider_max_rps=100,
+        ),
+        CLOCK=utc_now,
+        SLEEP=time.sleep,
+    )
     tournament = seed_tournament(db)
     for number in (1, 2, 3):
         seed_match(db, tournament, number, round_number=number, start=utc_now() - timedelta(hours=3))
-        standin.round(round_path(17, 100, number), [event(number, 100, start=KICKOFF, home=final_score(1), away=final_score(0))])
+        standin.round(
+            round_path(17, 100, number), [event(number, 100, start=KICKOFF, home=final_score(1), away=final_score(0))]
+        )
     blocker = hold(database_url, "select * from match where sofascore_event_id = 2 for update")
     try:
         started = time.monotonic()

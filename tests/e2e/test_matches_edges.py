@@ -41,22 +41,27 @@ def last_run(client) -> dict:
 def healthy_rounds(db, standin, tournament, numbers=(2, 3)):
     for number in numbers:
         seed_match(db, tournament, number * 100, round_number=number)
-        standin.round(round_path(17, 100, number),
-                      [event(number * 100, 100, start=KICKOFF, home=final_score(1), away=final_score(0))])
+        standin.round(
+            round_path(17, 100, number),
+            [event(number * 100, 100, start=KICKOFF, home=final_score(1), away=final_score(0))],
+        )
 
 
 def ended_with(**override):
     return {**event(1, 100, start=KICKOFF, home=final_score(2), away=final_score(0)), **override}
 
 
-@pytest.mark.parametrize("poison, reason", [
-    (ended_with(homeScore=final_score(2**31)), "homeScore.display"),
-    (ended_with(awayScore={"display": 1, "normaltime": 10**10}), "awayScore.normaltime"),
-    (ended_with(startTimestamp=10**13), "startTimestamp"),
-    (ended_with(startTimestamp=-10**12), "startTimestamp"),
-    (ended_with(id=2**63), "events.0.id"),
-    (ended_with(status={"code": 100.0}), "status.code"),
-])
+@pytest.mark.parametrize(
+    "poison, reason",
+    [
+        (ended_with(homeScore=final_score(2**31)), "homeScore.display"),
+        (ended_with(awayScore={"display": 1, "normaltime": 10**10}), "awayScore.normaltime"),
+        (ended_with(startTimestamp=10**13), "startTimestamp"),
+        (ended_with(startTimestamp=-(10**12)), "startTimestamp"),
+        (ended_with(id=2**63), "events.0.id"),
+        (ended_with(status={"code": 100.0}), "status.code"),
+    ],
+)
 def test_a_value_the_schema_once_let_through_fails_its_round_only(client, db, standin, tournament, poison, reason):
     seed_match(db, tournament, 1)
     healthy_rounds(db, standin, tournament)
@@ -65,16 +70,26 @@ def test_a_value_the_schema_once_let_through_fails_its_round_only(client, db, st
     assert (summary["rounds_failed"], summary["rounds_processed"]) == (1, 2)
     assert match_row(db, 1)["status"] == "open" and match_row(db, 200)["status"] == "ended"
     [error] = last_run(client)["errors"]
-    assert error["round"] == f"{tournament['id']}/1//" and "malformed payload" in error["error"] and reason in error["error"]
-    assert db.execute("select state from queue_job where singleton_key = %s", (error["round"],)).fetchone()["state"] == "failed"
+    assert (
+        error["round"] == f"{tournament['id']}/1//"
+        and "malformed payload" in error["error"]
+        and reason in error["error"]
+    )
+    assert (
+        db.execute("select state from queue_job where singleton_key = %s", (error["round"],)).fetchone()["state"]
+        == "failed"
+    )
 
 
 def test_an_unreadable_event_of_an_unknown_match_is_ignored(client, db, standin, tournament):
     seed_match(db, tournament, 1)
-    standin.round(round_path(17, 100, 1), [
-        event(1, 100, start=KICKOFF, home=final_score(2), away=final_score(0)),
-        {**event(999, 100, start=KICKOFF, home=final_score(2**40), away={}), "homeTeam": None},
-    ])
+    standin.round(
+        round_path(17, 100, 1),
+        [
+            event(1, 100, start=KICKOFF, home=final_score(2), away=final_score(0)),
+            {**event(999, 100, start=KICKOFF, home=final_score(2**40), away={}), "homeTeam": None},
+        ],
+    )
     summary = tick(client)
     assert summary["rounds_processed"] == 1 and match_row(db, 1)["status"] == "ended"
 
@@ -97,7 +112,9 @@ def test_an_absurd_retry_after_is_clamped_to_the_budget_and_defers(client, db, s
     summary = tick(client)
     assert (summary["rounds_deferred"], summary["rounds_processed"]) == (1, 1)
     job = db.execute("select state, start_after from queue_job where singleton_key like '%/1//'").fetchone()
-    assert job["state"] == "retry" and job["start_after"] == START + timedelta(seconds=240), "waits the budget, not 30,000 years"
+    assert job["state"] == "retry" and job["start_after"] == START + timedelta(seconds=240), (
+        "waits the budget, not 30,000 years"
+    )
 
 
 def test_a_round_the_database_rejects_fails_alone_with_its_traceback(client, db, standin, tournament, sentry_events):
@@ -126,13 +143,20 @@ def queue_app(make_app, settings, standin, db, queue_url):
     return make_app(dataclasses.replace(settings, sofascore_base_url=standin.base_url, queue_url=queue_url))
 
 
-def test_a_job_that_expired_into_failed_is_reported_like_any_final_failure(queue_app, db, standin, tournament, clock,
-                                                                           sentry_events):
+def test_a_job_that_expired_into_failed_is_reported_like_any_final_failure(
+    queue_app, db, standin, tournament, clock, sentry_events
+):
     seed_match(db, tournament, 1)
     key = f"{tournament['id']}/1//"
     queue = services_of(queue_app).queue
-    data = {"tournament_id": tournament["id"], "round_number": 1, "round_slug": None, "round_prefix": None,
-            "sofascore_unique_tournament_id": 17, "sofascore_season_id": 100}
+    data = {
+        "tournament_id": tournament["id"],
+        "round_number": 1,
+        "round_slug": None,
+        "round_prefix": None,
+        "sofascore_unique_tournament_id": 17,
+        "sofascore_season_id": 100,
+    }
     job_id = queue.send(ROUND_JOB, data, singleton_key=key, retry_limit=0, expire_in=300)
     queue.fetch(ROUND_JOB, singleton_keys=[key], limit=1)  # a tick claimed it, then was killed
     clock.advance(301)
@@ -147,10 +171,14 @@ def test_a_job_that_expired_into_failed_is_reported_like_any_final_failure(queue
     assert standin.counts == {} and stored_job(queue, job_id).state == "failed"
 
 
-def test_a_waiting_job_whose_round_stopped_being_due_is_cancelled_and_old_jobs_pruned(make_app, settings, db, standin,
-                                                                                      tournament, clock, queue_url):
-    app = make_app(dataclasses.replace(settings, sofascore_base_url=standin.base_url, queue_url=queue_url,
-                                       tick_matches_budget_seconds=40))
+def test_a_waiting_job_whose_round_stopped_being_due_is_cancelled_and_old_jobs_pruned(
+    make_app, settings, db, standin, tournament, clock, queue_url
+):
+    app = make_app(
+        dataclasses.replace(
+            settings, sofascore_base_url=standin.base_url, queue_url=queue_url, tick_matches_budget_seconds=40
+        )
+    )
     client, queue = app.test_client(), services_of(app).queue
     key = f"{tournament['id']}/1//"
     seed_match(db, tournament, 1)
@@ -169,14 +197,18 @@ def test_a_waiting_job_whose_round_stopped_being_due_is_cancelled_and_old_jobs_p
 
 
 @pytest.mark.parametrize("status", [500, 404])
-def test_a_tick_whose_claim_was_taken_over_writes_and_reports_nothing(queue_app, db, standin, tournament, clock,
-                                                                      sentry_events, status):
+def test_a_tick_whose_claim_was_taken_over_writes_and_reports_nothing(
+    queue_app, db, standin, tournament, clock, sentry_events, status
+):
     seed_match(db, tournament, 1)
     services = services_of(queue_app)
     route, b_summaries = takeover_route(
-        clock, services, expiry_seconds=services.settings.tick_matches_budget_seconds + EXPIRY_MARGIN_SECONDS,
+        clock,
+        services,
+        expiry_seconds=services.settings.tick_matches_budget_seconds + EXPIRY_MARGIN_SECONDS,
         first=error_response(status),
-        then=json_response({"events": [event(1, 100, start=KICKOFF, home=final_score(1), away=final_score(0))]}))
+        then=json_response({"events": [event(1, 100, start=KICKOFF, home=final_score(1), away=final_score(0))]}),
+    )
     standin._routes[round_path(17, 100, 1)] = route
     summary = tick(queue_app.test_client())
     assert b_summaries[0]["rounds_processed"] == 1
@@ -189,8 +221,10 @@ def test_slug_and_prefix_are_encoded_in_the_provider_url(client, db, standin):
     cup = seed_tournament(db, utid=7, sid=5, name="Cup")
     seed_match(db, cup, 1, round_number=2, round_slug="semi final/2", round_prefix="Play?offs")
     sent = "/api/v1/unique-tournament/7/season/5/events/round/2/slug/semi%20final%2F2/prefix/Play%3Foffs"
-    standin.respond("/api/v1/unique-tournament/7/season/5/events/round/2/slug/semi final/2/prefix/Play?offs",
-                    json_response({"events": [event(1, 0, start=KICKOFF)]}))
+    standin.respond(
+        "/api/v1/unique-tournament/7/season/5/events/round/2/slug/semi final/2/prefix/Play?offs",
+        json_response({"events": [event(1, 0, start=KICKOFF)]}),
+    )
     assert tick(client)["rounds_processed"] == 1
     assert [r.environ["REQUEST_URI"] for r in standin.requests] == [sent]
 
@@ -212,7 +246,9 @@ class ClosingSession(requests.Session):
 
 def test_each_tick_closes_its_http_session_even_when_a_round_fails(make_app, settings, db, standin, tournament):
     ClosingSession.opened = []
-    app = make_app(dataclasses.replace(settings, sofascore_base_url=standin.base_url), HTTP_SESSION_FACTORY=ClosingSession)
+    app = make_app(
+        dataclasses.replace(settings, sofascore_base_url=standin.base_url), HTTP_SESSION_FACTORY=ClosingSession
+    )
     seed_match(db, tournament, 1)
     standin.respond(round_path(17, 100, 1), error_response(404))
     for _ in range(2):

@@ -7,8 +7,7 @@ import threading
 from bootstrap import services_of
 from services.matches_tick import EXPIRY_MARGIN_SECONDS
 from tests.sofascore import event, final_score, json_response, round_path
-from tests.support import KICKOFF, ROOT, lt_statuses, seed_league, seed_match, seed_tournament, takeover_route
-
+from tests.support import KICKOFF, lt_statuses, seed_league, seed_match, seed_tournament, takeover_route
 
 
 def test_five_ticks_at_once_fetch_each_of_20_rounds_exactly_once(make_app, settings, db, standin, queue_url):
@@ -18,10 +17,13 @@ def test_five_ticks_at_once_fetch_each_of_20_rounds_exactly_once(make_app, setti
         ids = (number * 10, number * 10 + 1)
         for event_id in ids:
             seed_match(db, tournament, event_id, round_number=number)
-        standin.round(round_path(17, 100, number),
-                      [event(i, 100, start=KICKOFF, home=final_score(1), away=final_score(0)) for i in ids])
-    app = make_app(dataclasses.replace(settings, sofascore_base_url=standin.base_url, db_pool_max_size=12,
-                                       queue_url=queue_url))
+        standin.round(
+            round_path(17, 100, number),
+            [event(i, 100, start=KICKOFF, home=final_score(1), away=final_score(0)) for i in ids],
+        )
+    app = make_app(
+        dataclasses.replace(settings, sofascore_base_url=standin.base_url, db_pool_max_size=12, queue_url=queue_url)
+    )
     services = services_of(app)
     barrier = threading.Barrier(5)
     summaries, failures = [], []
@@ -43,15 +45,18 @@ def test_five_ticks_at_once_fetch_each_of_20_rounds_exactly_once(make_app, setti
     assert len(standin.counts) == 20 and set(standin.counts.values()) == {1}, standin.counts
     assert sum(s["rounds_processed"] for s in summaries) == 20
     assert sum(s["matches_ended"] for s in summaries) == 40
-    assert all(s["rounds_processed"] + s["rounds_failed"] + s["rounds_deferred"] + s["rounds_skipped"] == s["rounds_due"]
-               for s in summaries)
+    assert all(
+        s["rounds_processed"] + s["rounds_failed"] + s["rounds_deferred"] + s["rounds_skipped"] == s["rounds_due"]
+        for s in summaries
+    )
     assert db.execute("select count(*) as n from match where status = 'ended'").fetchone()["n"] == 40
     assert lt_statuses(db) == {lt["id"]: "outdata"}
     assert sum(s["league_tournaments_marked_outdata"] for s in summaries) == 1
 
 
-def test_a_tick_whose_claim_was_taken_over_and_written_is_fenced_out(make_app, settings, db, standin, clock, queue_url,
-                                                                     sentry_events):
+def test_a_tick_whose_claim_was_taken_over_and_written_is_fenced_out(
+    make_app, settings, db, standin, clock, queue_url, sentry_events
+):
     """A's claim expires, B claims and writes the round, then A tries to write: the fence refuses A."""
     tournament = seed_tournament(db)
     seed_match(db, tournament, 1)
@@ -59,9 +64,12 @@ def test_a_tick_whose_claim_was_taken_over_and_written_is_fenced_out(make_app, s
     services = services_of(app)
     path = round_path(17, 100, 1)
     route, b_summaries = takeover_route(
-        clock, services, expiry_seconds=settings.tick_matches_budget_seconds + EXPIRY_MARGIN_SECONDS,
+        clock,
+        services,
+        expiry_seconds=settings.tick_matches_budget_seconds + EXPIRY_MARGIN_SECONDS,
         first=json_response({"events": [event(1, 100, start=KICKOFF, home=final_score(9), away=final_score(9))]}),
-        then=json_response({"events": [event(1, 100, start=KICKOFF, home=final_score(2), away=final_score(0))]}))
+        then=json_response({"events": [event(1, 100, start=KICKOFF, home=final_score(2), away=final_score(0))]}),
+    )
     standin._routes[path] = route
     a = services.run_matches_tick()
     [b] = b_summaries

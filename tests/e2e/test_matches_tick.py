@@ -46,26 +46,43 @@ def test_a_round_updates_every_match_as_the_spec_maps_it(client, db, standin, to
     _, (followed,) = seed_league(db, "Followers", [tournament])
     _, (unaffected,) = seed_league(db, "Others", [other])
     moved = KICKOFF + timedelta(minutes=30)
-    standin.round(ROUND_1, [
-        event(1, 100, start=KICKOFF, home=final_score(2), away=final_score(1)),
-        event(2, 110, start=KICKOFF, home=final_score(2, normaltime=1, extra1=1), away=final_score(1, normaltime=1)),
-        event(3, 120, start=KICKOFF, home={"current": 7, "display": 3, "normaltime": 2, "penalties": 4},
-              away={"current": 5, "display": 3, "normaltime": 2, "penalties": 2}),
-        event(4, 60, start=KICKOFF + timedelta(days=7)),
-        event(5, 70, start=KICKOFF),
-        event(6, 6, start=moved, home={"current": 1, "display": 1}, away={"current": 0, "display": 0}),
-        event(7, 0, start=moved),
-        event(8, 90, start=KICKOFF),
-        event(9, 0, start=START + timedelta(days=1)),
-        event(10, 0, start=START + timedelta(days=1)),
-    ])
+    standin.round(
+        ROUND_1,
+        [
+            event(1, 100, start=KICKOFF, home=final_score(2), away=final_score(1)),
+            event(
+                2, 110, start=KICKOFF, home=final_score(2, normaltime=1, extra1=1), away=final_score(1, normaltime=1)
+            ),
+            event(
+                3,
+                120,
+                start=KICKOFF,
+                home={"current": 7, "display": 3, "normaltime": 2, "penalties": 4},
+                away={"current": 5, "display": 3, "normaltime": 2, "penalties": 2},
+            ),
+            event(4, 60, start=KICKOFF + timedelta(days=7)),
+            event(5, 70, start=KICKOFF),
+            event(6, 6, start=moved, home={"current": 1, "display": 1}, away={"current": 0, "display": 0}),
+            event(7, 0, start=moved),
+            event(8, 90, start=KICKOFF),
+            event(9, 0, start=START + timedelta(days=1)),
+            event(10, 0, start=START + timedelta(days=1)),
+        ],
+    )
 
     summary = tick(client)
 
     def row(event_id):
         r = match_row(db, event_id)
-        return (r["status"], r["home_score"], r["away_score"], r["home_score_regular"], r["away_score_regular"],
-                r["home_penalties"], r["away_penalties"])
+        return (
+            r["status"],
+            r["home_score"],
+            r["away_score"],
+            r["home_score_regular"],
+            r["away_score_regular"],
+            r["home_penalties"],
+            r["away_penalties"],
+        )
 
     assert row(1) == ("ended", 2, 1, 2, 1, None, None)
     assert row(2) == ("ended", 2, 1, 1, 1, None, None)
@@ -76,14 +93,24 @@ def test_a_round_updates_every_match_as_the_spec_maps_it(client, db, standin, to
     assert row(6) == ("open", None, None, None, None, None, None), "in play stays open"
     assert match_row(db, 6)["start_time"] == moved and match_row(db, 7)["start_time"] == moved
     assert row(9)[0] == "open", "a postponed match rescheduled is open again"
-    assert match_row(db, 10)["start_time"] == START + timedelta(days=1), "a known match in the payload is updated, due or not"
+    assert match_row(db, 10)["start_time"] == START + timedelta(days=1), (
+        "a known match in the payload is updated, due or not"
+    )
     assert match_row(db, 10)["last_checked_at"] is None and not_due["last_checked_at"] is None
     assert all(match_row(db, i)["last_checked_at"] == START for i in range(1, 10))
     assert lt_statuses(db) == {followed["id"]: "outdata", unaffected["id"]: "up-to-date"}
     assert summary == {
-        "tick": "matches", "run_id": summary["run_id"], "dry_run": False,
-        "rounds_due": 1, "rounds_processed": 1, "rounds_failed": 0, "rounds_deferred": 0, "rounds_skipped": 0,
-        "matches_checked": 9, "matches_ended": 3, "league_tournaments_marked_outdata": 1,
+        "tick": "matches",
+        "run_id": summary["run_id"],
+        "dry_run": False,
+        "rounds_due": 1,
+        "rounds_processed": 1,
+        "rounds_failed": 0,
+        "rounds_deferred": 0,
+        "rounds_skipped": 0,
+        "matches_checked": 9,
+        "matches_ended": 3,
+        "league_tournaments_marked_outdata": 1,
         "duration_ms": summary["duration_ms"],
     }
     assert isinstance(summary["run_id"], int)
@@ -105,15 +132,23 @@ def test_knockout_rounds_use_slug_and_prefix_urls(client, db, standin):
     seed_match(db, cup, 1, round_number=27, round_slug="quarterfinals")
     seed_match(db, cup, 2, round_number=3, round_prefix="Qualification")
     seed_match(db, cup, 3, round_number=5, round_slug="final", round_prefix="Playoffs")
-    standin.round(round_path(7, 61644, 27, slug="quarterfinals"), [event(1, 100, start=KICKOFF, home=final_score(1), away=final_score(0))])
+    standin.round(
+        round_path(7, 61644, 27, slug="quarterfinals"),
+        [event(1, 100, start=KICKOFF, home=final_score(1), away=final_score(0))],
+    )
     standin.round(round_path(7, 61644, 3, prefix="Qualification"), [event(2, 0, start=KICKOFF)])
     standin.round(round_path(7, 61644, 5, slug="final", prefix="Playoffs"), [event(3, 0, start=KICKOFF)])
     summary = tick(client)
     assert summary["rounds_processed"] == 3
-    assert set(standin.counts) == {round_path(7, 61644, 27, slug="quarterfinals"), round_path(7, 61644, 3, prefix="Qualification"),
-                                   round_path(7, 61644, 5, slug="final", prefix="Playoffs")}
+    assert set(standin.counts) == {
+        round_path(7, 61644, 27, slug="quarterfinals"),
+        round_path(7, 61644, 3, prefix="Qualification"),
+        round_path(7, 61644, 5, slug="final", prefix="Playoffs"),
+    }
     assert match_row(db, 1)["status"] == "ended"
-    assert (match_row(db, 1)["round_number"], match_row(db, 1)["round_slug"]) == (27, "quarterfinals"), "round fields never change"
+    assert (match_row(db, 1)["round_number"], match_row(db, 1)["round_slug"]) == (27, "quarterfinals"), (
+        "round fields never change"
+    )
 
 
 def test_a_due_match_missing_from_its_round_is_fetched_alone(client, db, standin, tournament):
@@ -121,13 +156,17 @@ def test_a_due_match_missing_from_its_round_is_fetched_alone(client, db, standin
     seed_match(db, tournament, 2)
     seed_match(db, tournament, 3)
     standin.round(ROUND_1, [event(1, 100, start=KICKOFF, home=final_score(1), away=final_score(1))])
-    standin.respond("/api/v1/event/2", {"event": event(2, 100, start=KICKOFF, home=final_score(0), away=final_score(3))})
+    standin.respond(
+        "/api/v1/event/2", {"event": event(2, 100, start=KICKOFF, home=final_score(0), away=final_score(3))}
+    )
     standin.respond("/api/v1/event/3", error_response(500))
     summary = tick(client)
     assert match_row(db, 2)["status"] == "ended" and match_row(db, 2)["away_score"] == 3
     assert match_row(db, 1)["status"] == "ended", "the round's other matches are still written"
     assert match_row(db, 3)["status"] == "open"
-    assert match_row(db, 3)["last_checked_at"] == match_row(db, 1)["last_checked_at"] > START, "checked: its fetch finished"
+    assert match_row(db, 3)["last_checked_at"] == match_row(db, 1)["last_checked_at"] > START, (
+        "checked: its fetch finished"
+    )
     assert standin.counts["/api/v1/event/3"] == 4
     assert summary["rounds_processed"] == 1 and summary["matches_checked"] == 3
     run = client.get("/internal/runs", headers=AUTH).get_json()["runs"][0]
@@ -137,7 +176,12 @@ def test_a_due_match_missing_from_its_round_is_fetched_alone(client, db, standin
 
 def test_failing_twice_then_succeeding_waits_30_then_60(client, db, standin, tournament, sleep):
     seed_match(db, tournament, 1)
-    standin.respond(ROUND_1, error_response(503), error_response(429), {"events": [event(1, 100, start=KICKOFF, home=final_score(1), away=final_score(0))]})
+    standin.respond(
+        ROUND_1,
+        error_response(503),
+        error_response(429),
+        {"events": [event(1, 100, start=KICKOFF, home=final_score(1), away=final_score(0))]},
+    )
     summary = tick(client)
     assert standin.counts[ROUND_1] == 3
     assert retry_waits(sleep) == [30, 60]
@@ -146,13 +190,19 @@ def test_failing_twice_then_succeeding_waits_30_then_60(client, db, standin, tou
 
 def test_retry_after_lengthens_the_wait_but_never_shortens_it(client, db, standin, tournament, sleep):
     seed_match(db, tournament, 1)
-    standin.respond(ROUND_1, error_response(429, {"Retry-After": "45"}), error_response(429, {"Retry-After": "5"}),
-                    {"events": [event(1, 0, start=KICKOFF)]})
+    standin.respond(
+        ROUND_1,
+        error_response(429, {"Retry-After": "45"}),
+        error_response(429, {"Retry-After": "5"}),
+        {"events": [event(1, 0, start=KICKOFF)]},
+    )
     tick(client)
     assert retry_waits(sleep) == [45, 60]
 
 
-def test_a_round_failing_always_is_tried_four_times_then_recorded_and_reported(client, db, standin, tournament, sleep, sentry_events):
+def test_a_round_failing_always_is_tried_four_times_then_recorded_and_reported(
+    client, db, standin, tournament, sleep, sentry_events
+):
     seed_match(db, tournament, 1)
     seed_match(db, tournament, 2, round_number=2)
     standin.respond(ROUND_1, error_response(500))
@@ -165,8 +215,15 @@ def test_a_round_failing_always_is_tried_four_times_then_recorded_and_reported(c
     assert match_row(db, 1)["last_checked_at"] >= START + timedelta(seconds=210), "checked after its final failure"
     run = client.get("/internal/runs", headers=AUTH).get_json()["runs"][0]
     assert run["outcome"] == "partial"
-    assert run["errors"] == [{"round": f"{tournament['id']}/1//", "tournament_id": tournament["id"], "round_number": 1,
-                              "attempts": 4, "error": f"GET {ROUND_1.removeprefix('/api/v1')}: HTTP 500"}]
+    assert run["errors"] == [
+        {
+            "round": f"{tournament['id']}/1//",
+            "tournament_id": tournament["id"],
+            "round_number": 1,
+            "attempts": 4,
+            "error": f"GET {ROUND_1.removeprefix('/api/v1')}: HTTP 500",
+        }
+    ]
     [event_payload] = sentry_events.errors()
     assert event_payload["tags"]["tournament"] == str(tournament["id"])
     assert event_payload["tags"]["round"] == f"{tournament['id']}/1//"
@@ -185,13 +242,19 @@ def test_other_client_errors_are_final_at_once(client, db, standin, tournament, 
     assert summary["rounds_failed"] == 1
 
 
-def test_a_budget_too_small_defers_and_the_next_tick_resumes_the_attempts(make_app, tick_settings, db, standin, tournament,
-                                                                         sleep, clock, queue_url):
+def test_a_budget_too_small_defers_and_the_next_tick_resumes_the_attempts(
+    make_app, tick_settings, db, standin, tournament, sleep, clock, queue_url
+):
     tick_settings = dataclasses.replace(tick_settings, queue_url=queue_url)
     client = make_app(dataclasses.replace(tick_settings, tick_matches_budget_seconds=90)).test_client()
     seed_match(db, tournament, 1)
-    standin.respond(ROUND_1, error_response(500), error_response(500), error_response(500),
-                    {"events": [event(1, 100, start=KICKOFF, home=final_score(1), away=final_score(0))]})
+    standin.respond(
+        ROUND_1,
+        error_response(500),
+        error_response(500),
+        error_response(500),
+        {"events": [event(1, 100, start=KICKOFF, home=final_score(1), away=final_score(0))]},
+    )
     first = tick(client)
     assert first["rounds_deferred"] == 1 and first["rounds_failed"] == 0
     assert standin.counts[ROUND_1] == 2 and retry_waits(sleep) == [30]
@@ -206,9 +269,12 @@ def test_a_budget_too_small_defers_and_the_next_tick_resumes_the_attempts(make_a
     assert second["rounds_processed"] == 1 and match_row(db, 1)["status"] == "ended"
 
 
-def test_rounds_never_started_within_the_budget_are_deferred(make_app, tick_settings, db, standin, tournament, queue_url):
-    client = make_app(dataclasses.replace(tick_settings, tick_matches_budget_seconds=5,
-                                          queue_url=queue_url)).test_client()
+def test_rounds_never_started_within_the_budget_are_deferred(
+    make_app, tick_settings, db, standin, tournament, queue_url
+):
+    client = make_app(
+        dataclasses.replace(tick_settings, tick_matches_budget_seconds=5, queue_url=queue_url)
+    ).test_client()
     seed_match(db, tournament, 1)
     summary = tick(client)
     assert summary["rounds_deferred"] == 1 and standin.counts == {}
@@ -227,7 +293,17 @@ def test_max_rounds_limits_the_rounds_taken(client, db, standin, tournament):
     "body, reason",
     [
         ("<html><body>Just a moment...</body></html>", "not JSON"),
-        ({"events": [{**event(1, 100, start=KICKOFF, home=final_score(1), away=final_score(0)), "homeScore": {"display": "x"}}]}, "homeScore.display"),
+        (
+            {
+                "events": [
+                    {
+                        **event(1, 100, start=KICKOFF, home=final_score(1), away=final_score(0)),
+                        "homeScore": {"display": "x"},
+                    }
+                ]
+            },
+            "homeScore.display",
+        ),
         ({"events": [event(1, 100, start=KICKOFF, home=final_score(-1), away=final_score(0))]}, "homeScore"),
         ({"events": [{k: v for k, v in event(1, 100, start=KICKOFF).items() if k != "status"}]}, "status"),
         ({"events": [event(1, 100, start=KICKOFF, home={}, away={})]}, "display score"),
@@ -240,6 +316,7 @@ def test_a_malformed_payload_writes_nothing_and_says_why(client, db, standin, to
     good = event(2, 100, start=KICKOFF, home=final_score(3), away=final_score(0))
     if isinstance(body, str):
         from werkzeug import Response
+
         standin.respond(ROUND_1, Response(body, content_type="text/html"))
     else:
         if isinstance(body["events"], list):
@@ -257,8 +334,11 @@ def test_a_malformed_payload_writes_nothing_and_says_why(client, db, standin, to
 def test_a_late_correction_is_caught_by_the_settle_check(client, db, standin, tournament, clock):
     seed_match(db, tournament, 1)
     _, (lt,) = seed_league(db, "L", [tournament])
-    standin.respond(ROUND_1, {"events": [event(1, 100, start=KICKOFF, home=final_score(2), away=final_score(1))]},
-                    {"events": [event(1, 100, start=KICKOFF, home=final_score(2), away=final_score(2))]})
+    standin.respond(
+        ROUND_1,
+        {"events": [event(1, 100, start=KICKOFF, home=final_score(2), away=final_score(1))]},
+        {"events": [event(1, 100, start=KICKOFF, home=final_score(2), away=final_score(2))]},
+    )
     tick(client)
     db.execute("update league_tournament set participants_scores_status = 'up-to-date'")
     clock.advance(179 * 60)
@@ -296,18 +376,29 @@ def test_a_dry_run_counts_but_writes_nothing_and_calls_no_provider(client, db, s
 def test_nothing_due_answers_zeros(client, db):
     summary = tick(client)
     assert {k: v for k, v in summary.items() if k.startswith(("rounds", "matches", "league"))} == {
-        "rounds_due": 0, "rounds_processed": 0, "rounds_failed": 0, "rounds_deferred": 0, "rounds_skipped": 0,
-        "matches_checked": 0, "matches_ended": 0, "league_tournaments_marked_outdata": 0}
+        "rounds_due": 0,
+        "rounds_processed": 0,
+        "rounds_failed": 0,
+        "rounds_deferred": 0,
+        "rounds_skipped": 0,
+        "matches_checked": 0,
+        "matches_ended": 0,
+        "league_tournaments_marked_outdata": 0,
+    }
 
 
 def test_the_body_wins_over_the_query_string_and_booleans_take_any_case(client, db, tournament):
     for number in (1, 2):
         seed_match(db, tournament, number, round_number=number)
-    response = client.post("/internal/tick/matches?max_rounds=5&dry_run=FALSE", headers=AUTH, json={"max_rounds": 1, "dry_run": "True"})
+    response = client.post(
+        "/internal/tick/matches?max_rounds=5&dry_run=FALSE", headers=AUTH, json={"max_rounds": 1, "dry_run": "True"}
+    )
     assert response.get_json()["rounds_processed"] == 1 and response.get_json()["dry_run"] is True
 
 
-@pytest.mark.parametrize("body", [{"dry_run": 1}, {"dry_run": 0}, {"dry_run": "TRUE"}, {"max_rounds": "3", "dry_run": True}])
+@pytest.mark.parametrize(
+    "body", [{"dry_run": 1}, {"dry_run": 0}, {"dry_run": "TRUE"}, {"max_rounds": "3", "dry_run": True}]
+)
 def test_the_accepted_forms_of_each_parameter_run(client, body):
     assert client.post("/internal/tick/matches", headers=AUTH, json=body).status_code == 200
 
@@ -318,6 +409,7 @@ def test_the_cli_tick_prints_the_same_summary(make_app, tick_settings, db, stand
     result = make_app(tick_settings).test_cli_runner().invoke(args=["tick", "matches", "--max-rounds", "5"])
     assert result.exit_code == 0, result.output
     import json
+
     summary = json.loads(result.output)
     assert summary["tick"] == "matches" and summary["matches_ended"] == 1
     run = db.execute("select trigger, outcome from tick_run").fetchone()

@@ -25,8 +25,11 @@ class RedisServer:
         self.process = None
 
     def start(self) -> None:
-        self.process = subprocess.Popen(["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-                                         "--appendonly", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         client = redis.Redis.from_url(self.url, socket_connect_timeout=1)
         deadline = time.monotonic() + 10
         while True:
@@ -59,11 +62,15 @@ def three_rounds(db, standin):
     tournament = seed_tournament(db)
     for number in (1, 2, 3):
         seed_match(db, tournament, number, round_number=number)
-        standin.round(round_path(17, 100, number), [event(number, 100, start=KICKOFF, home=final_score(1), away=final_score(0))])
+        standin.round(
+            round_path(17, 100, number), [event(number, 100, start=KICKOFF, home=final_score(1), away=final_score(0))]
+        )
     return tournament
 
 
-def test_redis_stopping_mid_tick_is_a_503_and_a_failed_run_and_the_next_tick_finishes(make_app, settings, db, standin, own_redis):
+def test_redis_stopping_mid_tick_is_a_503_and_a_failed_run_and_the_next_tick_finishes(
+    make_app, settings, db, standin, own_redis
+):
     three_rounds(db, standin)
     payload = {"events": [event(2, 100, start=KICKOFF, home=final_score(1), away=final_score(0))]}
 
@@ -78,12 +85,15 @@ def test_redis_stopping_mid_tick_is_a_503_and_a_failed_run_and_the_next_tick_fin
     assert response.status_code == 503 and response.get_json() == {"error": "queue unavailable"}
     run = db.execute("select outcome, errors from tick_run").fetchone()
     assert run["outcome"] == "failed" and "queue unavailable" in run["errors"][-1]["error"]
-    assert [match_row(db, n)["status"] for n in (1, 2, 3)] == ["ended", "ended", "open"], \
+    assert [match_row(db, n)["status"] for n in (1, 2, 3)] == ["ended", "ended", "open"], (
         "round 2 was written under its claim before the completion failed; round 3 was never claimed"
+    )
     assert match_row(db, 3)["last_checked_at"] is None
     ready = client.get("/readyz")
-    assert ready.status_code == 503 and ready.get_json() == {"error": "queue unavailable",
-                                                             "details": {"queue": own_redis.url}}
+    assert ready.status_code == 503 and ready.get_json() == {
+        "error": "queue unavailable",
+        "details": {"queue": own_redis.url},
+    }
 
     own_redis.start()  # back, and empty: it keeps nothing on disk
     standin.round(round_path(17, 100, 2), payload["events"])
@@ -108,22 +118,26 @@ def test_readiness_never_shows_the_queue_password(make_app, settings, db):
     assert response.get_json()["details"] == {"queue": "redis://user:***@nowhere.invalid:1/0"}
 
 
-@pytest.mark.parametrize("value", ["http://localhost:6379", "redis://", "redis://host:port", "redis://host/zero",
-                                   "amqp://guest@localhost"])
+@pytest.mark.parametrize(
+    "value", ["http://localhost:6379", "redis://", "redis://host:port", "redis://host/zero", "amqp://guest@localhost"]
+)
 def test_a_queue_url_that_is_not_redis_stops_start_up(value):
     with pytest.raises(ConfigError, match="QUEUE_URL"):
         Settings.from_env({"QUEUE_URL": value})
 
 
-def test_switching_backends_abandons_waiting_jobs_safely(make_app, settings, db, standin, clock, redis_url, clean_redis):
+def test_switching_backends_abandons_waiting_jobs_safely(
+    make_app, settings, db, standin, clock, redis_url, clean_redis
+):
     """Jobs left waiting in the old backend are never run by the new one: their rounds are
     still due, so the new backend's next tick queues them afresh."""
     tournament = seed_tournament(db)
     seed_match(db, tournament, 1)
     path = round_path(17, 100, 1)
     standin.respond(path, error_response(500))
-    on_postgres = make_app(dataclasses.replace(settings, sofascore_base_url=standin.base_url,
-                                               tick_matches_budget_seconds=40))
+    on_postgres = make_app(
+        dataclasses.replace(settings, sofascore_base_url=standin.base_url, tick_matches_budget_seconds=40)
+    )
     assert on_postgres.test_client().post("/internal/tick/matches", headers=AUTH).get_json()["rounds_deferred"] == 1
     abandoned = stored_job(services_of(on_postgres).queue, "1")
     assert abandoned.state == "retry", "waiting in PostgreSQL for its next attempt"
@@ -138,5 +152,6 @@ def test_switching_backends_abandons_waiting_jobs_safely(make_app, settings, db,
     clock.advance(600)
     back = make_app(dataclasses.replace(settings, sofascore_base_url=standin.base_url))
     assert back.test_client().post("/internal/tick/matches", headers=AUTH).get_json()["rounds_due"] == 0
-    assert stored_job(services_of(back).queue, "1").state == "cancelled", \
+    assert stored_job(services_of(back).queue, "1").state == "cancelled", (
         "switching back, the old job is cancelled: its round is no longer due"
+    )

@@ -24,11 +24,16 @@ def test_runs_are_listed_newest_first_with_filters(client, db, clock):
     clock.advance(60)
     client.post("/internal/tick/scores", headers=AUTH, json={"dry_run": True})
     runs = client.get("/internal/runs", headers=AUTH).get_json()["runs"]
-    assert [(r["kind"], r["trigger"], r["outcome"]) for r in runs] == [("scores", "manual", "ok"), ("matches", "cron", "ok")]
+    assert [(r["kind"], r["trigger"], r["outcome"]) for r in runs] == [
+        ("scores", "manual", "ok"),
+        ("matches", "cron", "ok"),
+    ]
     first = runs[1]
     assert first["started_at"] == START.isoformat() and first["finished_at"] == START.isoformat()
     assert first["summary"]["tick"] == "matches" and first["summary"]["run_id"] == first["id"] and first["errors"] == []
-    assert [r["kind"] for r in client.get("/internal/runs?kind=matches", headers=AUTH).get_json()["runs"]] == ["matches"]
+    assert [r["kind"] for r in client.get("/internal/runs?kind=matches", headers=AUTH).get_json()["runs"]] == [
+        "matches"
+    ]
     assert client.get("/internal/runs?outcome=partial", headers=AUTH).get_json()["runs"] == []
     assert len(client.get("/internal/runs?limit=1", headers=AUTH).get_json()["runs"]) == 1
 
@@ -62,7 +67,10 @@ def test_old_runs_are_pruned_and_abandoned_ones_closed(client, db):
     client.post("/internal/tick/matches", headers=AUTH)
     runs = {r["id"]: r for r in db.execute("select * from tick_run")}
     assert len(runs) == 3, "the 40-day-old run is pruned"
-    assert runs[killed["id"]]["outcome"] == "failed" and "stopped without finishing" in runs[killed["id"]]["errors"][0]["error"]
+    assert (
+        runs[killed["id"]]["outcome"] == "failed"
+        and "stopped without finishing" in runs[killed["id"]]["errors"][0]["error"]
+    )
 
 
 def test_a_cron_tick_checks_in_to_sentry_and_failed_rounds_are_tagged(client, db, standin, sentry_events):
@@ -77,7 +85,11 @@ def test_a_cron_tick_checks_in_to_sentry_and_failed_rounds_are_tagged(client, db
 
     check_ins = sentry_events.check_ins()
     assert [(c["monitor_slug"], c["status"]) for c in check_ins] == [
-        ("tick-scores", "in_progress"), ("tick-scores", "ok"), ("tick-matches", "in_progress"), ("tick-matches", "error")]
+        ("tick-scores", "in_progress"),
+        ("tick-scores", "ok"),
+        ("tick-matches", "in_progress"),
+        ("tick-matches", "error"),
+    ]
     assert check_ins[0]["check_in_id"] == check_ins[1]["check_in_id"]
     assert check_ins[2]["monitor_config"]["schedule"] == {"type": "crontab", "value": "*/10 * * * *"}
     assert check_ins[0]["monitor_config"]["schedule"] == {"type": "crontab", "value": "*/5 * * * *"}

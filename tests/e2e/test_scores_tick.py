@@ -20,7 +20,9 @@ def table(db, league_tournament) -> list[tuple]:
     rows = db.execute(
         """select u.name, ps.points, ps.exact_count, ps.goal_difference_count, ps.outcome_count, ps.rank
              from participant_score ps join app_user u on u.id = ps.user_id
-            where ps.league_tournament_id = %s order by ps.rank, u.name""", (league_tournament["id"],))
+            where ps.league_tournament_id = %s order by ps.rank, u.name""",
+        (league_tournament["id"],),
+    )
     return [tuple(r.values()) for r in rows]
 
 
@@ -49,7 +51,12 @@ def test_the_hand_worked_table(services, db, world, client):
     whole = client.get(f"/api/leagues/{world['office']['id']}/standings").get_json()
     assert whole["tournament_id"] is None and whole["total"] == 5
     assert [(s["name"], s["points"], s["exact_count"], s["rank"]) for s in whole["standings"]] == [
-        ("Ana", 17, 3, 1), ("Cid", 10, 0, 2), ("Ben", 9, 1, 3), ("Dee", 7, 1, 4), ("Eve", 0, 0, 5)]
+        ("Ana", 17, 3, 1),
+        ("Cid", 10, 0, 2),
+        ("Ben", 9, 1, 3),
+        ("Dee", 7, 1, 4),
+        ("Eve", 0, 0, 5),
+    ]
 
 
 def test_rerunning_changes_nothing_and_one_mark_recalculates_only_that_one(services, db, world, clock):
@@ -60,27 +67,42 @@ def test_rerunning_changes_nothing_and_one_mark_recalculates_only_that_one(servi
     again = services.run_scores_tick()
     assert again["league_tournaments_claimed"] == 0 and again["participants_scored"] == 0
     assert db.execute("select * from participant_score order by league_tournament_id, user_id").fetchall() == before
-    assert db.execute("select id, participants_scores_updated_at from league_tournament order by id").fetchall() == stamps
+    assert (
+        db.execute("select id, participants_scores_updated_at from league_tournament order by id").fetchall() == stamps
+    )
 
     db.execute("update league set points_outcome = 3 where id = %s", (world["custom"]["id"],))
     clock.advance(300)
     third = services.run_scores_tick()
-    assert (third["league_tournaments_claimed"], third["league_tournaments_updated"], third["participants_scored"]) == (1, 1, 2)
+    assert (third["league_tournaments_claimed"], third["league_tournaments_updated"], third["participants_scored"]) == (
+        1,
+        1,
+        2,
+    )
     assert table(db, world["custom_liga"])[0] == ("Ana", 18, 1, 1, 1, 1)
-    refreshed = {r["id"]: r["participants_scores_updated_at"] for r in db.execute("select id, participants_scores_updated_at from league_tournament")}
+    refreshed = {
+        r["id"]: r["participants_scores_updated_at"]
+        for r in db.execute("select id, participants_scores_updated_at from league_tournament")
+    }
     assert refreshed[world["custom_liga"]["id"]] == START + timedelta(seconds=600)
     assert refreshed[world["office_liga"]["id"]] == START
 
 
 def test_a_participant_who_leaves_loses_their_row(services, db, world):
     services.run_scores_tick()
-    db.execute("delete from league_participant where league_id = %s and user_id = %s", (world["custom"]["id"], world["users"]["Ben"]["id"]))
+    db.execute(
+        "delete from league_participant where league_id = %s and user_id = %s",
+        (world["custom"]["id"], world["users"]["Ben"]["id"]),
+    )
     services.run_scores_tick()
     assert table(db, world["custom_liga"]) == [("Ana", 16, 1, 1, 1, 1)]
 
 
 def test_a_match_ending_during_the_calculation_leaves_the_league_outdata(services, db, world, database_url):
-    db.execute("update league_tournament set participants_scores_status = 'up-to-date' where id <> %s", (world["office_liga"]["id"],))
+    db.execute(
+        "update league_tournament set participants_scores_status = 'up-to-date' where id <> %s",
+        (world["office_liga"]["id"],),
+    )
     blocker = hold_score_writes(database_url)
     result = {}
     tick = threading.Thread(target=lambda: result.update(services.run_scores_tick()))
@@ -95,8 +117,9 @@ def test_a_match_ending_during_the_calculation_leaves_the_league_outdata(service
         blocker.close()
         tick.join(timeout=30)
     assert result["league_tournaments_requeued"] == 1, "office_liga: marked during its calculation"
-    assert result["league_tournaments_claimed"] == 2 and result["league_tournaments_updated"] == 1, \
+    assert result["league_tournaments_claimed"] == 2 and result["league_tournaments_updated"] == 1, (
         "custom_liga, marked by the same change, is claimed after the mark committed"
+    )
     assert lt_statuses(db)[world["office_liga"]["id"]] == "outdata", "the mark made during the calculation is kept"
     follow_up = services.run_scores_tick()
     assert follow_up["league_tournaments_updated"] >= 1
@@ -105,10 +128,14 @@ def test_a_match_ending_during_the_calculation_leaves_the_league_outdata(service
 
 def test_a_row_left_syncing_by_a_dead_tick_is_claimed_again_after_the_lease(services, db, world, clock):
     db.execute("update league_tournament set participants_scores_status = 'up-to-date'")
-    db.execute("update league_tournament set participants_scores_status = 'syncing', sync_claimed_at = %s, sync_run_id = 999 where id = %s",
-               (START - timedelta(minutes=9), world["office_liga"]["id"]))
-    db.execute("update league_tournament set participants_scores_status = 'syncing', sync_claimed_at = null where id = %s",
-               (world["custom_liga"]["id"],))
+    db.execute(
+        "update league_tournament set participants_scores_status = 'syncing', sync_claimed_at = %s, sync_run_id = 999 where id = %s",
+        (START - timedelta(minutes=9), world["office_liga"]["id"]),
+    )
+    db.execute(
+        "update league_tournament set participants_scores_status = 'syncing', sync_claimed_at = null where id = %s",
+        (world["custom_liga"]["id"],),
+    )
     first = services.run_scores_tick()
     assert first["league_tournaments_claimed"] == 1, "no claim time recorded: claimable at once; a live lease is not"
     assert lt_statuses(db)[world["office_liga"]["id"]] == "syncing"
@@ -120,7 +147,10 @@ def test_a_row_left_syncing_by_a_dead_tick_is_claimed_again_after_the_lease(serv
 
 
 def test_a_tick_whose_lease_expired_cannot_finish_a_row_claimed_since(db, world, clock):
-    db.execute("update league_tournament set participants_scores_status = 'up-to-date' where id <> %s", (world["office_liga"]["id"],))
+    db.execute(
+        "update league_tournament set participants_scores_status = 'up-to-date' where id <> %s",
+        (world["office_liga"]["id"],),
+    )
     [first] = scores_repo.claim(db, run_id=1, limit=1, now=clock(), lease_minutes=10)
     clock.advance(11 * 60)
     [second] = scores_repo.claim(db, run_id=2, limit=1, now=clock(), lease_minutes=10)
@@ -163,8 +193,11 @@ def more_waiting_rows(db, count: int) -> list[int]:
     """Small leagues following Liga, waiting: more than one claim batch of them."""
     liga = db.execute("select id from tournament where name = 'Liga'").fetchone()
     db.execute("insert into league (name) select 'Filler ' || i from generate_series(1, %s) i", (count,))
-    rows = db.execute("""insert into league_tournament (league_id, tournament_id)
-                         select id, %s from league where name like 'Filler %%' returning id""", (liga["id"],)).fetchall()
+    rows = db.execute(
+        """insert into league_tournament (league_id, tournament_id)
+                         select id, %s from league where name like 'Filler %%' returning id""",
+        (liga["id"],),
+    ).fetchall()
     return [row["id"] for row in rows]
 
 
@@ -182,7 +215,10 @@ def test_rows_the_budget_does_not_reach_are_never_claimed(make_app, settings, db
 def test_under_budget_pressure_the_longest_waiting_row_is_done_first(make_app, settings, db, world):
     newest_id_oldest_mark = max(more_waiting_rows(db, scores_repo.CLAIM_BATCH))
     db.execute("update league_tournament set marked_outdata_at = %s", (START,))
-    db.execute("update league_tournament set marked_outdata_at = %s where id = %s", (START - timedelta(days=1), newest_id_oldest_mark))
+    db.execute(
+        "update league_tournament set marked_outdata_at = %s where id = %s",
+        (START - timedelta(days=1), newest_id_oldest_mark),
+    )
     app = make_app(dataclasses.replace(settings, tick_scores_budget_seconds=20), CLOCK=TickingClock(START, 5))
     summary = services_of(app).run_scores_tick()
     assert summary["league_tournaments_updated"] < len(lt_statuses(db)), "the budget does not reach every row"

@@ -20,7 +20,9 @@ def runner(make_app, settings, standin, db):
 
 
 def import_season(runner, utid, season, *extra):
-    result = runner.invoke(args=["import-tournament", "--unique-tournament", str(utid), "--season", str(season), *extra])
+    result = runner.invoke(
+        args=["import-tournament", "--unique-tournament", str(utid), "--season", str(season), *extra]
+    )
     assert result.exit_code == 0, result.output
     return json.loads(result.output.strip().splitlines()[-1])
 
@@ -30,7 +32,11 @@ def test_import_creates_the_season_once_and_a_second_run_changes_nothing(runner,
     assert first["tournament_created"] is True
     assert (first["rounds"], first["matches_created"], first["matches_updated"]) == (2, 8, 0)
     tournament = db.execute("select * from tournament").fetchone()
-    assert (tournament["name"], tournament["sofascore_unique_tournament_id"], tournament["sofascore_season_id"]) == ("Demo Premier 25/26", 900, 2526)
+    assert (tournament["name"], tournament["sofascore_unique_tournament_id"], tournament["sofascore_season_id"]) == (
+        "Demo Premier 25/26",
+        900,
+        2526,
+    )
     snapshot = db.execute("select * from match order by id").fetchall()
     assert {m["round_number"] for m in snapshot} == {1, 2} and {m["status"] for m in snapshot} == {"open"}
 

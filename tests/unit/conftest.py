@@ -10,8 +10,9 @@ NO_DATABASE = "postgresql://127.0.0.1:1/none?connect_timeout=1"
 
 @pytest.fixture
 def settings() -> Settings:
-    return Settings(database_url=NO_DATABASE, internal_api_tokens=("test-token", "previous-token"),
-                    db_pool_timeout_seconds=1.0)
+    return Settings(
+        database_url=NO_DATABASE, internal_api_tokens=("test-token", "previous-token"), db_pool_timeout_seconds=1.0
+    )
 
 
 @pytest.fixture

@@ -3,7 +3,10 @@ import dataclasses
 import pytest
 
 
-@pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer wrong"}, {"Authorization": "Basic test-token"}, {"Authorization": "Bearer "}])
+@pytest.mark.parametrize(
+    "headers",
+    [{}, {"Authorization": "Bearer wrong"}, {"Authorization": "Basic test-token"}, {"Authorization": "Bearer "}],
+)
 def test_internal_paths_reject_missing_or_wrong_tokens(client, headers):
     for method, path in [("get", "/internal/anything"), ("post", "/internal/tick/matches"), ("get", "/internal/runs")]:
         response = getattr(client, method)(path, headers=headers)

@@ -9,7 +9,6 @@ from config import ConfigError, Settings
 from tests.support import ROOT
 
 
-
 def test_defaults_follow_the_spec():
     settings = Settings.from_env({})
     assert settings.database_url is None
@@ -82,8 +81,14 @@ def test_an_empty_token_list_turns_the_internal_api_off():
 @pytest.mark.parametrize("command", [["tick", "matches"], ["tick", "scores"], ["migrate"], ["runs"]])
 def test_a_cli_command_with_a_bad_variable_prints_one_json_line_naming_it(command):
     env = {**os.environ, "TICK_SCORES_BUDGET_SECONDS": "inf", "DATABASE_URL": "postgresql://nowhere.invalid/x"}
-    result = subprocess.run([sys.executable, "-m", "flask", "--app", "app", *command], cwd=ROOT, env=env,
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "app", *command],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 1 and result.stdout == ""
     [line] = result.stderr.splitlines()
     assert json.loads(line)["variable"] == "TICK_SCORES_BUDGET_SECONDS" and "inf" in json.loads(line)["error"]
@@ -91,7 +96,13 @@ def test_a_cli_command_with_a_bad_variable_prints_one_json_line_naming_it(comman
 
 def test_gunicorn_with_a_bad_variable_stops_at_once_naming_it():
     env = {**os.environ, "INTERNAL_API_TOKEN": ",", "GUNICORN_BIND": "127.0.0.1:0"}
-    result = subprocess.run([sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "app:create_app()"],
-                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "app:create_app()"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 1
     assert json.loads(result.stderr.splitlines()[0])["variable"] == "INTERNAL_API_TOKEN"

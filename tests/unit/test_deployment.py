@@ -7,7 +7,6 @@ from config import Settings
 from tests.support import ROOT
 
 
-
 def gunicorn_setting(name: str) -> str:
     namespace: dict = {}
     exec((ROOT / "gunicorn.conf.py").read_text(), namespace)
@@ -37,8 +36,10 @@ def test_gunicorn_is_threaded_and_a_redeploy_lets_the_longest_tick_finish():
 def test_the_documented_cron_commands_are_fail_loud_and_outlast_the_budget():
     guide = (ROOT / "docs" / "deploy.md").read_text()
     defaults = Settings()
-    for kind, schedule, budget in (("matches", "*/10 * * * *", defaults.tick_matches_budget_seconds),
-                                   ("scores", "*/5 * * * *", defaults.tick_scores_budget_seconds)):
+    for kind, schedule, budget in (
+        ("matches", "*/10 * * * *", defaults.tick_matches_budget_seconds),
+        ("scores", "*/5 * * * *", defaults.tick_scores_budget_seconds),
+    ):
         [command] = [line for line in guide.splitlines() if f"/internal/tick/{kind}" in line and "curl" in line]
         assert "-fsS" in command and "X-Tick-Trigger: cron" in command and "Bearer $INTERNAL_API_TOKEN" in command
         assert int(re.search(r"--max-time (\d+)", command).group(1)) > budget
