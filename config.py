@@ -91,7 +91,7 @@ def _queue_url(env: Mapping[str, str], name: str) -> str | None:
         return None
     parts = urlsplit(raw)
     try:
-        parts.port
+        _ = parts.port  # reading it raises ValueError for a port that is not a number up to 65535
     except ValueError:
         raise ConfigError(name, "has an invalid port") from None
     if parts.scheme not in ("redis", "rediss") or not parts.hostname:

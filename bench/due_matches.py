@@ -26,7 +26,8 @@ insert into match (tournament_id, sofascore_event_id, round_number, home_team, a
 select 1 + i %% 200, i, 1 + (i / 200) %% 38, 'H', 'A', %(now)s - make_interval(hours => 4 + i %% 80000), 'ended',
        1, 0, 1, 0, %(now)s - make_interval(hours => 3 + i %% 80000)
   from generate_series(1, 999000) i;
-insert into match (tournament_id, sofascore_event_id, round_number, home_team, away_team, start_time, status, last_checked_at)
+insert into match (tournament_id, sofascore_event_id, round_number, home_team, away_team, start_time, status,
+                   last_checked_at)
 select 1 + i %% 200, 2000000 + i, 38, 'H', 'A',
        case when i <= 700 then %(now)s - interval '3 hours' else %(now)s + make_interval(days => 1 + i %% 60) end,
        case when i between 701 and 900 then 'postponed' else 'open' end,
@@ -68,7 +69,8 @@ def _seed(conn: psycopg.Connection) -> None:
 
 def report(result: dict) -> str:
     return (
-        f"due-match query: {result['matches']:,} matches, {result['due_matches']} due in {result['due_rounds']} rounds\n"
+        f"due-match query: {result['matches']:,} matches, "
+        f"{result['due_matches']} due in {result['due_rounds']} rounds\n"
         f"  with indexes: {result['indexed_ms']} ms (median of 15)\n"
         f"  full scan (baseline, same run): {result['full_scan_ms']} ms (median of 5)\n"
         f"  ratio: {result['speed_up']}x faster with the indexes\n"

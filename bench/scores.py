@@ -60,7 +60,8 @@ SEED = [
        select u.id, m.id, (u.id + m.id) % 4, (u.id * m.id) % 3 from app_user u, match m""",
     "insert into league (name) values ('Everyone'), ('Twenty')",
     f"insert into league (name) select 'Small ' || i from generate_series(1, {SMALL_LEAGUES}) i",
-    "insert into league_participant (league_id, user_id) select l.id, u.id from league l, app_user u where l.name in ('Everyone', 'Twenty')",
+    """insert into league_participant (league_id, user_id)
+       select l.id, u.id from league l, app_user u where l.name in ('Everyone', 'Twenty')""",
     """insert into league_participant (league_id, user_id)
        select l.id, u.id from league l join app_user u on (u.id - 1) / 10 = l.id - 3 where l.name like 'Small %%'""",
     """insert into league_tournament (league_id, tournament_id, participants_scores_status)
@@ -77,7 +78,8 @@ select p.user_id,
        count(*) filter (where tier = 3) as exact_count,
        count(*) filter (where tier = 2) as goal_difference_count,
        count(*) filter (where tier = 1) as outcome_count
-  from (select p.user_id, prediction_tier(p.home_score, p.away_score, m.home_score_regular, m.away_score_regular) as tier
+  from (select p.user_id,
+               prediction_tier(p.home_score, p.away_score, m.home_score_regular, m.away_score_regular) as tier
           from match m join prediction p on p.match_id = m.id
          where m.tournament_id = 1 and m.status = 'ended') as p
  group by p.user_id
@@ -160,7 +162,7 @@ def run() -> dict:
                     "update match set status = 'open', home_score = null, away_score = null, "
                     "home_score_regular = null, away_score_regular = null where sofascore_event_id > 900000"
                 )
-                c_times.append(_median_s(lambda: _write_round(conn, _round_events(home)), 1))
+                c_times.append(_median_s(lambda home=home: _write_round(conn, _round_events(home)), 1))
                 corrected = [
                     ProviderEvent(
                         event_id=900001,
@@ -172,7 +174,7 @@ def run() -> dict:
                         away_score_regular=1,
                     )
                 ]
-                d_times.append(_median_s(lambda: _write_round(conn, corrected), 1))
+                d_times.append(_median_s(lambda corrected=corrected: _write_round(conn, corrected), 1))
             following = conn.execute(
                 "select array_agg(distinct league_id) as ids from league_tournament where tournament_id = 1"
             ).fetchone()["ids"]
@@ -189,8 +191,10 @@ def run() -> dict:
             page_plan = "\n".join(
                 r["QUERY PLAN"]
                 for r in conn.execute(
-                    "explain (analyze, costs off, timing off) select ls.rank, ls.user_id, u.name, ls.points from league_standing ls "
-                    "join app_user u on u.id = ls.user_id where ls.league_id = %(league_id)s and ls.position > %(offset)s "
+                    "explain (analyze, costs off, timing off) "
+                    "select ls.rank, ls.user_id, u.name, ls.points from league_standing ls "
+                    "join app_user u on u.id = ls.user_id "
+                    "where ls.league_id = %(league_id)s and ls.position > %(offset)s "
                     "order by ls.position limit 50",
                     {"league_id": twenty, "offset": 9000},
                 )

@@ -36,7 +36,8 @@ insert into tick_run (kind, trigger, started_at, finished_at, outcome, summary)
 select case when i %% 3 = 0 then 'matches' else 'scores' end, 'cron',
        %(now)s - make_interval(mins => 5 * i), %(now)s - make_interval(mins => 5 * i), 'ok', '{"duration_ms": 100}'
   from generate_series(1, 100000) i;
-insert into queue_job (name, singleton_key, state, retry_count, retry_limit, start_after, completed_at, last_error, created_at)
+insert into queue_job (name, singleton_key, state, retry_count, retry_limit, start_after, completed_at, last_error,
+                       created_at)
 select 'matches.round', (1 + i %% 200) || '/' || (1 + i %% 38) || '//',
        case when i %% 50 = 0 then 'failed' else 'completed' end, 0, 3, %(now)s - make_interval(secs => 13 * i),
        %(now)s - make_interval(secs => 13 * i), case when i %% 50 = 0 then 'GET /x: HTTP 500' end,

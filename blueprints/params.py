@@ -18,7 +18,7 @@ class WholeNumber(fields.Integer):
     or a number too long to mean anything (so `1.7` is a 400, not a silent 1)."""
 
     def _deserialize(self, value, attr, data, **kwargs):
-        if isinstance(value, bool) or isinstance(value, float):
+        if isinstance(value, (bool, float)):
             raise self.make_error("invalid", input=value)
         if isinstance(value, str) and not _DIGITS.fullmatch(value):
             raise self.make_error("invalid", input=value)

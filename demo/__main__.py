@@ -95,7 +95,7 @@ def seed_league(conn: psycopg.Connection) -> int:
     for user_id in users:
         conn.execute("insert into league_participant (league_id, user_id) values (%s, %s)", (league_id, user_id))
     for event_id, guesses in PREDICTIONS.items():
-        for user_id, (home, away) in zip(users, guesses):
+        for user_id, (home, away) in zip(users, guesses, strict=True):
             conn.execute(
                 """insert into prediction (user_id, match_id, home_score, away_score)
                             select %s, id, %s, %s from match where sofascore_event_id = %s""",
@@ -159,7 +159,8 @@ def main() -> None:
                     flask(env, "import-tournament", "--unique-tournament", str(utid), "--season", "2526")
                 )
                 say(
-                    f"3. import-tournament {utid}/2526: {summary['matches_created']} matches created in {summary['rounds']} round(s)"
+                    f"3. import-tournament {utid}/2526: {summary['matches_created']} matches created "
+                    f"in {summary['rounds']} round(s)"
                 )
             with psycopg.connect(server.get_uri(), autocommit=True, row_factory=dict_row) as conn:
                 league_id = seed_league(conn)
@@ -188,7 +189,8 @@ def main() -> None:
                 say(f"  league status: {api.league_status(league_id)}")
                 first = api.tick("scores")
                 say(
-                    f"  POST /internal/tick/scores -> {first['league_tournaments_updated']} league tournaments calculated"
+                    f"  POST /internal/tick/scores -> {first['league_tournaments_updated']} "
+                    "league tournaments calculated"
                 )
                 say(f"  league status: {api.league_status(league_id)}")
 

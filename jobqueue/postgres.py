@@ -51,7 +51,8 @@ update queue_job j set state = 'cancelled', completed_at = %(now)s
 """
 
 PRUNE = """
-delete from queue_job where name = %(name)s and state in ('completed', 'failed', 'cancelled') and completed_at < %(before)s
+delete from queue_job
+ where name = %(name)s and state in ('completed', 'failed', 'cancelled') and completed_at < %(before)s
 """
 
 FETCH = """

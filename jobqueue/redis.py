@@ -18,7 +18,8 @@ from jobqueue.base import EXPIRED_ERROR, FailOutcome, Failure, Job, QueueBackend
 P = ParamSpec("P")
 R = TypeVar("R")
 
-# KEYS: seq, singletons, waiting, active, job-prefix. ARGV: key, data, retry_limit, retry_delay, expire_in, start_after, now, name
+# KEYS: seq, singletons, waiting, active, job-prefix.
+# ARGV: key, data, retry_limit, retry_delay, expire_in, start_after, now, name
 _SEND = """
 if redis.call('HEXISTS', KEYS[2], ARGV[1]) == 1 then return false end
 local id = tostring(redis.call('INCR', KEYS[1]))
@@ -78,7 +79,8 @@ return claimed
 
 # KEYS: singletons, active, finished, job, completed-by-key. ARGV: claim id, now
 _COMPLETE = """
-if redis.call('HGET', KEYS[4], 'state') ~= 'active' or redis.call('HGET', KEYS[4], 'claim_id') ~= ARGV[1] then return 0 end
+if redis.call('HGET', KEYS[4], 'state') ~= 'active'
+   or redis.call('HGET', KEYS[4], 'claim_id') ~= ARGV[1] then return 0 end
 local id = redis.call('HGET', KEYS[4], 'id')
 local key = redis.call('HGET', KEYS[4], 'singleton_key')
 redis.call('HSET', KEYS[4], 'state', 'completed', 'completed_at', ARGV[2], 'claim_id', '')
@@ -89,9 +91,11 @@ redis.call('HSET', KEYS[5], key, ARGV[2])
 return 1
 """
 
-# KEYS: singletons, waiting, active, finished, job. ARGV: now, error, retry_in ('' = job delay), final ('1'/'0'), claim id
+# KEYS: singletons, waiting, active, finished, job.
+# ARGV: now, error, retry_in ('' = job delay), final ('1'/'0'), claim id
 _FAIL = """
-if redis.call('HGET', KEYS[5], 'state') ~= 'active' or redis.call('HGET', KEYS[5], 'claim_id') ~= ARGV[5] then return 'lost' end
+if redis.call('HGET', KEYS[5], 'state') ~= 'active'
+   or redis.call('HGET', KEYS[5], 'claim_id') ~= ARGV[5] then return 'lost' end
 local id = redis.call('HGET', KEYS[5], 'id')
 local count = tonumber(redis.call('HGET', KEYS[5], 'retry_count')) + 1
 redis.call('ZREM', KEYS[3], id)
@@ -111,7 +115,8 @@ return 'retry'
 
 # KEYS: waiting, active, job. ARGV: claim id
 _RELEASE = """
-if redis.call('HGET', KEYS[3], 'state') ~= 'active' or redis.call('HGET', KEYS[3], 'claim_id') ~= ARGV[1] then return 0 end
+if redis.call('HGET', KEYS[3], 'state') ~= 'active'
+   or redis.call('HGET', KEYS[3], 'claim_id') ~= ARGV[1] then return 0 end
 local id = redis.call('HGET', KEYS[3], 'id')
 local state = 'created'
 if tonumber(redis.call('HGET', KEYS[3], 'retry_count')) > 0 then state = 'retry' end
@@ -355,8 +360,9 @@ class RedisQueue:
         for job, failed_at in self._finished_since(name, since):  # oldest first: the last one per key wins
             if job.state == "failed" and failed_at is not None:  # a failed job always has its time
                 latest[job.singleton_key] = (job, failed_at)
+        keys = list(latest)
         completed = (
-            dict(zip(latest, self.redis.hmget(self._keys(name)["completed_by_key"], list(latest)))) if latest else {}
+            dict(zip(keys, self.redis.hmget(self._keys(name)["completed_by_key"], keys), strict=True)) if keys else {}
         )
         failures = [
             Failure(

@@ -91,11 +91,13 @@ removed as (
     delete from participant_score ps
      using target
      where ps.league_tournament_id = target.league_tournament_id
-       and not exists (select 1 from league_participant lp where lp.league_id = target.league_id and lp.user_id = ps.user_id)
+       and not exists (select 1 from league_participant lp
+                        where lp.league_id = target.league_id and lp.user_id = ps.user_id)
     returning 1
 )
 select target.league_tournament_id,
-       (select count(*) from placed where placed.league_tournament_id = target.league_tournament_id)::int as participants
+       (select count(*) from placed
+         where placed.league_tournament_id = target.league_tournament_id)::int as participants
   from target
 """
 

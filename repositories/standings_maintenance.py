@@ -17,7 +17,8 @@ TOURNAMENT_IDS = (
 # Stored league pages that differ from a render from scratch (sql/009).
 DIFFERING_LEAGUE_PAGES = """
 select rendered.league_id, page.body as stored, rendered.body as expected
-  from render_league_pages(array(select id from league where %(league_id)s::bigint is null or id = %(league_id)s)) as rendered
+  from render_league_pages(array(select id from league
+                                  where %(league_id)s::bigint is null or id = %(league_id)s)) as rendered
   left join league_page page on page.league_id = rendered.league_id
  where page.body is distinct from rendered.body
  order by rendered.league_id

@@ -21,8 +21,10 @@ target as (
 ),
 results as (
     select target.league_tournament_id, p.user_id, p.home_score as p_home, p.away_score as p_away,
-           case when target.scoring_result = 'after_extra_time' then m.home_score else m.home_score_regular end as r_home,
-           case when target.scoring_result = 'after_extra_time' then m.away_score else m.away_score_regular end as r_away
+           case when target.scoring_result = 'after_extra_time' then m.home_score
+                else m.home_score_regular end as r_home,
+           case when target.scoring_result = 'after_extra_time' then m.away_score
+                else m.away_score_regular end as r_away
       from target
       join league_participant lp on lp.league_id = target.league_id
       join prediction p on p.user_id = lp.user_id
@@ -57,7 +59,8 @@ ranked as (
       from scored
 ),
 placed as (
-    select ranked.*, row_number() over (partition by league_tournament_id order by rank, u.name, ranked.user_id)::int as position
+    select ranked.*,
+           row_number() over (partition by league_tournament_id order by rank, u.name, ranked.user_id)::int as position
       from ranked join app_user u on u.id = ranked.user_id
 )
 """

@@ -9,6 +9,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from config import Settings
@@ -269,7 +270,7 @@ class RoundWorker:
         unchecked: list[int] = []
         for match in missing:
             try:
-                events.append(self.retry.run(lambda: self.provider.fetch_event(match["sofascore_event_id"])))
+                events.append(self.retry.run(partial(self.provider.fetch_event, match["sofascore_event_id"])))
             except Deferred:
                 unchecked.append(match["id"])
             except RetriesExhausted as exhausted:
@@ -395,7 +396,7 @@ def _work_through_rounds(
     queue.prune(ROUND_JOB, finished_before=retention_cutoff)
     with worker.pool.connection() as conn:
         matches_repo.prune_fences(conn, before=retention_cutoff)
-    for row, key in zip(rounds, keys):
+    for row, key in zip(rounds, keys, strict=True):
         if key in waiting:
             queue.send(
                 ROUND_JOB,
@@ -424,7 +425,7 @@ def _work_through_rounds(
 
 def _dry_run_counts(rounds: list[dict], keys: list[str], held: set[str], max_rounds: int) -> dict[str, Any]:
     """What a real tick would take: free rounds up to max_rounds; their due matches get checked."""
-    free = [row for row, key in zip(rounds, keys) if key not in held][:max_rounds]
+    free = [row for row, key in zip(rounds, keys, strict=True) if key not in held][:max_rounds]
     return {
         "rounds_due": len(rounds),
         "rounds_processed": len(free),

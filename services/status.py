@@ -226,6 +226,7 @@ def _ticks(conn, now: datetime) -> tuple[dict, list[str]]:
             problems.append(
                 f"{kind} tick overdue: no scheduled run yet (expected every {period} min)"
                 if scheduled is None
-                else f"{kind} tick overdue: no scheduled run for {_minutes(now - scheduled)} min (expected every {period} min)"
+                else f"{kind} tick overdue: no scheduled run for {_minutes(now - scheduled)} min "
+                f"(expected every {period} min)"
             )
     return section, problems

@@ -41,7 +41,8 @@ def test_a_league_reports_its_tournaments_and_the_aggregate(client, db, league):
     stamp = datetime(2026, 3, 1, 18, 5, tzinfo=UTC)
     db.execute("update league_tournament set participants_scores_updated_at = %s", (stamp,))
     db.execute(
-        "update league_tournament set participants_scores_status = 'outdata', participants_scores_updated_at = %s where id = %s",
+        "update league_tournament set participants_scores_status = 'outdata', participants_scores_updated_at = %s "
+        "where id = %s",
         (stamp - timedelta(hours=1), league["cup_row"]["id"]),
     )
     body = client.get(f"/api/leagues/{league['league']['id']}").get_json()

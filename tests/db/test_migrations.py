@@ -96,7 +96,8 @@ def test_rows_with_only_contract_columns_are_valid(db):
         "update league_tournament set participants_scores_status = 'stale'",
         "update match set status = 'finished'",
         "update tournament set scoring_result = 'golden_goal'",
-        "insert into prediction (user_id, match_id, home_score, away_score) select u.id, m.id, -1, 0 from app_user u, match m",
+        "insert into prediction (user_id, match_id, home_score, away_score) "
+        "select u.id, m.id, -1, 0 from app_user u, match m",
     ],
 )
 def test_check_constraints_are_enforced_by_the_database(db, statement):

@@ -90,12 +90,12 @@ def test_a_statement_that_would_outlive_the_budget_is_cancelled_at_the_deadline(
     app = make_app(dataclasses.replace(settings, tick_scores_budget_seconds=3), CLOCK=utc_now, SLEEP=time.sleep)
     slow = leagues[0]["id"]
     db.execute(
-        """create function slow_standings() returns trigger language plpgsql as $$
-                  begin if new.league_tournament_id = %s then perform pg_sleep(30); end if; return new; end $$"""
-        % slow
+        f"""create function slow_standings() returns trigger language plpgsql as $$
+                  begin if new.league_tournament_id = {slow} then perform pg_sleep(30); end if; return new; end $$"""
     )
     db.execute(
-        "create trigger slow_standings before insert on participant_score for each row execute function slow_standings()"
+        "create trigger slow_standings before insert on participant_score "
+        "for each row execute function slow_standings()"
     )
     try:
         started = time.monotonic()
@@ -123,7 +123,8 @@ def test_a_lost_connection_ends_the_tick_and_hands_back_the_row_in_flight(
     try:
         wait_until_blocked(db)
         db.execute(
-            "select pg_terminate_backend(pid) from pg_stat_activity where wait_event_type = 'Lock' and pid <> pg_backend_pid()"
+            "select pg_terminate_backend(pid) from pg_stat_activity "
+            "where wait_event_type = 'Lock' and pid <> pg_backend_pid()"
         )
         tick.join(timeout=30)
     finally:

@@ -129,7 +129,8 @@ def test_a_match_ending_during_the_calculation_leaves_the_league_outdata(service
 def test_a_row_left_syncing_by_a_dead_tick_is_claimed_again_after_the_lease(services, db, world, clock):
     db.execute("update league_tournament set participants_scores_status = 'up-to-date'")
     db.execute(
-        "update league_tournament set participants_scores_status = 'syncing', sync_claimed_at = %s, sync_run_id = 999 where id = %s",
+        "update league_tournament set participants_scores_status = 'syncing', sync_claimed_at = %s, sync_run_id = 999 "
+        "where id = %s",
         (START - timedelta(minutes=9), world["office_liga"]["id"]),
     )
     db.execute(

@@ -137,7 +137,8 @@ def apply(db, world: dict, op: tuple) -> None:
     elif kind == "move":
         db.execute(
             """update league_participant set league_id = %s where user_id = %s and league_id <> %s
-                        and not exists (select 1 from league_participant other where other.user_id = %s and other.league_id = %s)""",
+                        and not exists (select 1 from league_participant other
+                                         where other.user_id = %s and other.league_id = %s)""",
             (
                 world["leagues"][args[1]],
                 world["users"][args[0]],
