@@ -21,6 +21,8 @@ from pathlib import Path
 import psycopg
 import psycopg.errors
 
+from database.pool import DictConnection
+
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 REPEATABLE_DIR_NAME = "functions"
 # Arbitrary constant shared by every process that migrates this database.
@@ -126,7 +128,7 @@ def _plan(applied: dict[str, str | None], repeatables_applied: dict[str, str], s
     )
 
 
-def apply_migrations(conn: psycopg.Connection, sql_dir: Path = SQL_DIR) -> list[str]:
+def apply_migrations(conn: DictConnection, sql_dir: Path = SQL_DIR) -> list[str]:
     """Apply what is pending (on a dict-row autocommit connection); return the names applied.
 
     A session-level advisory lock serialises concurrent migrators, so a second process
@@ -169,7 +171,7 @@ select 'repeatable', name, checksum from schema_repeatable
 """
 
 
-def _recorded(conn: psycopg.Connection) -> tuple[dict[str, str | None], dict[str, str]]:
+def _recorded(conn: DictConnection) -> tuple[dict[str, str | None], dict[str, str]]:
     """Applied versions and repeatable files with their checksums, on an autocommit connection:
     one round trip on a migrated database, and tolerant of older ones (see _recorded_slowly)."""
     try:
@@ -182,7 +184,7 @@ def _recorded(conn: psycopg.Connection) -> tuple[dict[str, str | None], dict[str
     )
 
 
-def _recorded_slowly(conn: psycopg.Connection) -> tuple[dict[str, str | None], dict[str, str]]:
+def _recorded_slowly(conn: DictConnection) -> tuple[dict[str, str | None], dict[str, str]]:
     """A database never migrated, migrated before checksums, or before repeatable files."""
     try:
         versions = conn.execute(APPLIED).fetchall()
@@ -197,7 +199,7 @@ def _recorded_slowly(conn: psycopg.Connection) -> tuple[dict[str, str | None], d
     return {r["version"]: r["checksum"] for r in versions}, {r["name"]: r["checksum"] for r in repeatables}
 
 
-def migration_state(conn: psycopg.Connection, sql_dir: Path = SQL_DIR) -> MigrationState:
+def migration_state(conn: DictConnection, sql_dir: Path = SQL_DIR) -> MigrationState:
     """What `migrate` would do here (on an autocommit dict-row connection): names not yet
     applied or changed since, and applied versions that differ from their file."""
     plan = _plan(*_recorded(conn), sql_dir)

@@ -19,6 +19,7 @@ from psycopg import sql
 from psycopg.rows import dict_row
 
 from database.migrations import SQL_DIR, apply_migrations
+from database.pool import DictConnection
 
 SNAPSHOT_PATH = SQL_DIR / "schema.sql"
 
@@ -74,14 +75,14 @@ def _column(row: dict) -> str:
     return text + (" not null" if row["not_null"] else "")
 
 
-def _table(conn: psycopg.Connection, oid: int, name: str) -> str:
+def _table(conn: DictConnection, oid: int, name: str) -> str:
     lines = [_column(row) for row in conn.execute(COLUMNS, {"oid": oid})]
     lines += [f"constraint {row['conname']} {row['definition']}" for row in conn.execute(CONSTRAINTS, {"oid": oid})]
     indexes = [f"{row['definition']};" for row in conn.execute(INDEXES, {"oid": oid})]
     return "\n".join([f"create table {name} (", ",\n".join("    " + line for line in lines), ");", *indexes])
 
 
-def snapshot(conn: psycopg.Connection) -> str:
+def snapshot(conn: DictConnection) -> str:
     """This database's schema as text (on a dict-row connection), without the `public.` prefix."""
     tables = [_table(conn, row["oid"], row["relname"]) for row in conn.execute(TABLES).fetchall()]
     functions = [row["definition"].rstrip() + ";" for row in conn.execute(FUNCTIONS)]

@@ -6,24 +6,24 @@ passes the text on (LeagueSchema, StandingsSchema)."""
 
 from __future__ import annotations
 
-import psycopg
+from database.pool import DictConnection
 
 LEAGUE = "select body from league_page where league_id = %(league_id)s"
 STANDINGS = "select standings_body(%(league_id)s, %(tournament_id)s, %(limit)s, %(offset)s) as body"
 
 
-def _body(conn: psycopg.Connection, query: str, params: dict) -> str | None:
+def _body(conn: DictConnection, query: str, params: dict) -> str | None:
     row = conn.execute(query, params).fetchone()
     return row["body"] if row else None
 
 
-def league(conn: psycopg.Connection, *, league_id: int) -> str | None:
+def league(conn: DictConnection, *, league_id: int) -> str | None:
     """The league's JSON body, or None if there is no such league."""
     return _body(conn, LEAGUE, {"league_id": league_id})
 
 
 def standings(
-    conn: psycopg.Connection, *, league_id: int, tournament_id: int | None, limit: int, offset: int
+    conn: DictConnection, *, league_id: int, tournament_id: int | None, limit: int, offset: int
 ) -> str | None:
     """One page's JSON body of a league tournament, or of the whole league when `tournament_id`
     is None; None when there is no such league or it does not follow the tournament."""

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import psycopg
-
+from database.pool import DictConnection
 from provider.base import ProviderEvent
+from repositories import one_row
 
 # SPEC §6.1 and §6.10: three arms, each served by its own partial index.
 _DUE_MATCHES = """
@@ -129,12 +129,12 @@ class DuePolicy:
         }
 
 
-def due_rounds(conn: psycopg.Connection, *, policy: DuePolicy, now: datetime) -> list[dict]:
+def due_rounds(conn: DictConnection, *, policy: DuePolicy, now: datetime) -> list[dict]:
     return conn.execute(DUE_ROUNDS, policy.params(now)).fetchall()
 
 
 def due_matches_of_round(
-    conn: psycopg.Connection,
+    conn: DictConnection,
     *,
     policy: DuePolicy,
     now: datetime,
@@ -153,15 +153,13 @@ def due_matches_of_round(
     return conn.execute(DUE_MATCHES_OF_ROUND, params).fetchall()
 
 
-def known_event_ids(conn: psycopg.Connection, *, event_ids: list[int]) -> set[int]:
+def known_event_ids(conn: DictConnection, *, event_ids: list[int]) -> set[int]:
     if not event_ids:
         return set()
     return {row["sofascore_event_id"] for row in conn.execute(KNOWN_EVENT_IDS, {"ids": event_ids})}
 
 
-def apply_events(
-    conn: psycopg.Connection, *, events: list[ProviderEvent], now: datetime, settle_minutes: int
-) -> list[int]:
+def apply_events(conn: DictConnection, *, events: list[ProviderEvent], now: datetime, settle_minutes: int) -> list[int]:
     """Write the events of known matches (unknown event ids are ignored); returns the ids of
     matches that became ended."""
     rows = conn.execute(
@@ -183,24 +181,24 @@ def apply_events(
     return [row["id"] for row in rows]
 
 
-def mark_checked(conn: psycopg.Connection, *, match_ids: list[int], now: datetime) -> int:
+def mark_checked(conn: DictConnection, *, match_ids: list[int], now: datetime) -> int:
     return conn.execute(MARK_CHECKED, {"ids": match_ids, "now": now}).rowcount
 
 
-def marked_outdata_in_transaction(conn: psycopg.Connection) -> int:
+def marked_outdata_in_transaction(conn: DictConnection) -> int:
     """League tournaments that changed to outdata so far in this transaction (not those already outdata)."""
-    return conn.execute(MARKED_OUTDATA_IN_TRANSACTION).fetchone()["marked"]
+    return one_row(conn.execute(MARKED_OUTDATA_IN_TRANSACTION))["marked"]
 
 
-def record_claim(conn: psycopg.Connection, *, round_key: str, token: int, now: datetime) -> None:
+def record_claim(conn: DictConnection, *, round_key: str, token: int, now: datetime) -> None:
     conn.execute(RECORD_CLAIM, {"key": round_key, "token": token, "now": now})
 
 
-def advance_fence(conn: psycopg.Connection, *, round_key: str, token: int, now: datetime) -> bool:
+def advance_fence(conn: DictConnection, *, round_key: str, token: int, now: datetime) -> bool:
     """In the round's write transaction: may a claim with this token write the round?"""
     return conn.execute(ADVANCE_FENCE, {"key": round_key, "token": token, "now": now}).fetchone() is not None
 
 
-def prune_fences(conn: psycopg.Connection, *, before: datetime) -> int:
+def prune_fences(conn: DictConnection, *, before: datetime) -> int:
     """Fences untouched for long: no claim that old is still alive to be fenced out."""
     return conn.execute(PRUNE_FENCES, {"before": before}).rowcount

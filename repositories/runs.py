@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import psycopg
 from psycopg.types.json import Jsonb
+
+from database.pool import DictConnection
+from repositories import one_row
 
 START_RUN = """
 insert into tick_run (kind, trigger, started_at) values (%(kind)s, %(trigger)s, %(now)s) returning id
@@ -34,12 +36,12 @@ update tick_run
 """
 
 
-def start_run(conn: psycopg.Connection, *, kind: str, trigger: str, now: datetime) -> int:
-    return conn.execute(START_RUN, {"kind": kind, "trigger": trigger, "now": now}).fetchone()["id"]
+def start_run(conn: DictConnection, *, kind: str, trigger: str, now: datetime) -> int:
+    return one_row(conn.execute(START_RUN, {"kind": kind, "trigger": trigger, "now": now}))["id"]
 
 
 def finish_run(
-    conn: psycopg.Connection, *, run_id: int, outcome: str, summary: dict | None, errors: list[dict], now: datetime
+    conn: DictConnection, *, run_id: int, outcome: str, summary: dict | None, errors: list[dict], now: datetime
 ) -> None:
     conn.execute(
         FINISH_RUN,
@@ -53,15 +55,13 @@ def finish_run(
     )
 
 
-def list_runs(
-    conn: psycopg.Connection, *, limit: int, kind: str | None = None, outcome: str | None = None
-) -> list[dict]:
+def list_runs(conn: DictConnection, *, limit: int, kind: str | None = None, outcome: str | None = None) -> list[dict]:
     return conn.execute(LIST_RUNS, {"limit": limit, "kind": kind, "outcome": outcome}).fetchall()
 
 
-def prune_runs(conn: psycopg.Connection, *, before: datetime) -> int:
+def prune_runs(conn: DictConnection, *, before: datetime) -> int:
     return conn.execute(PRUNE_RUNS, {"before": before}).rowcount
 
 
-def close_abandoned_runs(conn: psycopg.Connection, *, kind: str, started_before: datetime, now: datetime) -> int:
+def close_abandoned_runs(conn: DictConnection, *, kind: str, started_before: datetime, now: datetime) -> int:
     return conn.execute(CLOSE_ABANDONED_RUNS, {"kind": kind, "started_before": started_before, "now": now}).rowcount

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import psycopg
+from database.pool import DictConnection
 
 # Waiting rows, oldest first by their first mark, so none starves under budget pressure.
 _CLAIMABLE = """
@@ -194,7 +194,7 @@ def _claim_params(
 
 
 def claim(
-    conn: psycopg.Connection,
+    conn: DictConnection,
     *,
     run_id: int,
     limit: int,
@@ -211,11 +211,11 @@ def claim(
     return [Claimed(r["id"], r["league_id"], r["tournament_id"], r["participants"]) for r in rows]
 
 
-def preview_claimable(conn: psycopg.Connection, *, limit: int, now: datetime, lease_minutes: int) -> list[dict]:
+def preview_claimable(conn: DictConnection, *, limit: int, now: datetime, lease_minutes: int) -> list[dict]:
     return conn.execute(CLAIMABLE_PREVIEW, _claim_params(limit=limit, now=now, lease_minutes=lease_minutes)).fetchall()
 
 
-def recalculate(conn: psycopg.Connection, *, items: list[Claimed]) -> dict[int, int]:
+def recalculate(conn: DictConnection, *, items: list[Claimed]) -> dict[int, int]:
     """Rewrite these league tournaments' standings and their leagues' whole standings, in the
     caller's transaction; returns participants scored per league tournament."""
     league_ids = sorted({item.league_id for item in items})
@@ -225,10 +225,10 @@ def recalculate(conn: psycopg.Connection, *, items: list[Claimed]) -> dict[int, 
     return {row["league_tournament_id"]: row["participants"] for row in rows}
 
 
-def finish(conn: psycopg.Connection, *, ids: list[int], run_id: int, now: datetime) -> set[int]:
+def finish(conn: DictConnection, *, ids: list[int], run_id: int, now: datetime) -> set[int]:
     """The rows that finished up-to-date: those still `syncing` under this run's claim."""
     return {row["id"] for row in conn.execute(FINISH, {"ids": ids, "run_id": run_id, "now": now})}
 
 
-def requeue(conn: psycopg.Connection, *, ids: list[int], run_id: int) -> int:
+def requeue(conn: DictConnection, *, ids: list[int], run_id: int) -> int:
     return conn.execute(REQUEUE, {"ids": ids, "run_id": run_id}).rowcount

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import psycopg
+from database.pool import DictConnection
+from repositories import one_row
 
 LEAGUE_TOURNAMENTS = """
 select id, league_id, participants_scores_status as status from league_tournament
@@ -39,27 +40,27 @@ select mark_league_tournaments_outdata(array(select id from league_tournament wh
 """
 
 
-def league_tournaments(conn: psycopg.Connection, *, league_id: int | None) -> list[dict]:
+def league_tournaments(conn: DictConnection, *, league_id: int | None) -> list[dict]:
     return conn.execute(LEAGUE_TOURNAMENTS, {"league_id": league_id}).fetchall()
 
 
-def tournament_ids(conn: psycopg.Connection, *, tournament_id: int | None) -> list[int]:
+def tournament_ids(conn: DictConnection, *, tournament_id: int | None) -> list[int]:
     return [row["id"] for row in conn.execute(TOURNAMENT_IDS, {"tournament_id": tournament_id})]
 
 
-def rebuild_tallies(conn: psycopg.Connection, *, tournament_id: int) -> int:
-    return conn.execute(REBUILD_TALLIES, {"tournament_id": tournament_id}).fetchone()["changed"]
+def rebuild_tallies(conn: DictConnection, *, tournament_id: int) -> int:
+    return one_row(conn.execute(REBUILD_TALLIES, {"tournament_id": tournament_id}))["changed"]
 
 
-def mark_tournament_outdata(conn: psycopg.Connection, *, tournament_id: int) -> int:
+def mark_tournament_outdata(conn: DictConnection, *, tournament_id: int) -> int:
     """League tournaments of this tournament that changed to outdata."""
-    return conn.execute(MARK_TOURNAMENT_OUTDATA, {"tournament_id": tournament_id}).fetchone()["marked"]
+    return one_row(conn.execute(MARK_TOURNAMENT_OUTDATA, {"tournament_id": tournament_id}))["marked"]
 
 
-def differing_league_pages(conn: psycopg.Connection, *, league_id: int | None) -> list[dict]:
+def differing_league_pages(conn: DictConnection, *, league_id: int | None) -> list[dict]:
     return conn.execute(DIFFERING_LEAGUE_PAGES, {"league_id": league_id}).fetchall()
 
 
-def refresh_league_pages(conn: psycopg.Connection, *, tournament_id: int | None) -> int:
+def refresh_league_pages(conn: DictConnection, *, tournament_id: int | None) -> int:
     """Re-render the pages of the leagues following this tournament (or of every league); how many changed."""
-    return conn.execute(REFRESH_LEAGUE_PAGES, {"tournament_id": tournament_id}).fetchone()["changed"]
+    return one_row(conn.execute(REFRESH_LEAGUE_PAGES, {"tournament_id": tournament_id}))["changed"]

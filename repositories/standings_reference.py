@@ -5,7 +5,7 @@ rules in its own SQL, calling none of sql/functions/: an oracle shares no code w
 
 from __future__ import annotations
 
-import psycopg
+from database.pool import DictConnection
 
 # Every participant of each league tournament gets a row (0 points without predictions); only
 # the highest tier of each prediction counts; rank by points, then exact results; position
@@ -99,18 +99,18 @@ select user_id, points, exact_count, goal_difference_count, outcome_count, rank,
 LEAGUE_TOURNAMENT_IDS = "select id from league_tournament where league_id = %(id)s order by id"
 
 
-def league_tournament(conn: psycopg.Connection, *, league_tournament_id: int) -> list[dict]:
+def league_tournament(conn: DictConnection, *, league_tournament_id: int) -> list[dict]:
     return conn.execute(LEAGUE_TOURNAMENT, {"ids": [league_tournament_id]}).fetchall()
 
 
-def league(conn: psycopg.Connection, *, league_id: int) -> list[dict]:
+def league(conn: DictConnection, *, league_id: int) -> list[dict]:
     ids = [row["id"] for row in conn.execute(LEAGUE_TOURNAMENT_IDS, {"id": league_id})]
     return conn.execute(LEAGUE, {"ids": ids}).fetchall()
 
 
-def stored_league_tournament(conn: psycopg.Connection, *, league_tournament_id: int) -> list[dict]:
+def stored_league_tournament(conn: DictConnection, *, league_tournament_id: int) -> list[dict]:
     return conn.execute(STORED_LEAGUE_TOURNAMENT, {"id": league_tournament_id}).fetchall()
 
 
-def stored_league(conn: psycopg.Connection, *, league_id: int) -> list[dict]:
+def stored_league(conn: DictConnection, *, league_id: int) -> list[dict]:
     return conn.execute(STORED_LEAGUE, {"id": league_id}).fetchall()

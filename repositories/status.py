@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-import psycopg
-
+from database.pool import DictConnection
+from repositories import one_row
 from repositories.matches import DUE_ROUNDS
 
 DUE_NOW = f"select count(*) as rounds, coalesce(sum(due_matches), 0)::int as matches from ({DUE_ROUNDS}) as due"
@@ -71,36 +71,36 @@ returning item
 PRUNE_ALERTS = "delete from stuck_alert where day < %(before)s"
 
 
-def due_now(conn: psycopg.Connection, *, params: dict) -> dict:
-    return conn.execute(DUE_NOW, params).fetchone()
+def due_now(conn: DictConnection, *, params: dict) -> dict:
+    return one_row(conn.execute(DUE_NOW, params))
 
 
-def open_since(conn: psycopg.Connection, *, cutoff: datetime, first: int) -> list[dict]:
+def open_since(conn: DictConnection, *, cutoff: datetime, first: int) -> list[dict]:
     return conn.execute(OPEN_SINCE, {"cutoff": cutoff, "first": first}).fetchall()
 
 
-def postponed(conn: psycopg.Connection, *, first: int) -> list[dict]:
+def postponed(conn: DictConnection, *, first: int) -> list[dict]:
     return conn.execute(POSTPONED, {"first": first}).fetchall()
 
 
-def waiting_league_tournaments(conn: psycopg.Connection, *, lease_cutoff: datetime) -> list[dict]:
+def waiting_league_tournaments(conn: DictConnection, *, lease_cutoff: datetime) -> list[dict]:
     return conn.execute(WAITING_LEAGUE_TOURNAMENTS, {"lease_cutoff": lease_cutoff}).fetchall()
 
 
-def waiting_since(conn: psycopg.Connection, *, cutoff: datetime, first: int) -> list[dict]:
+def waiting_since(conn: DictConnection, *, cutoff: datetime, first: int) -> list[dict]:
     return conn.execute(WAITING_SINCE, {"cutoff": cutoff, "first": first}).fetchall()
 
 
-def last_runs(conn: psycopg.Connection) -> list[dict]:
+def last_runs(conn: DictConnection) -> list[dict]:
     return conn.execute(LAST_RUNS).fetchall()
 
 
-def record_alerts(conn: psycopg.Connection, *, items: list[str], day: date) -> set[str]:
+def record_alerts(conn: DictConnection, *, items: list[str], day: date) -> set[str]:
     """The items not yet alerted today (now recorded as alerted)."""
     if not items:
         return set()
     return {row["item"] for row in conn.execute(RECORD_ALERTS, {"items": items, "day": day})}
 
 
-def prune_alerts(conn: psycopg.Connection, *, before: date) -> int:
+def prune_alerts(conn: DictConnection, *, before: date) -> int:
     return conn.execute(PRUNE_ALERTS, {"before": before}).rowcount

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import psycopg
+from database.pool import DictConnection
+from repositories import one_row
 
 UPSERT_TOURNAMENT = """
 with inserted as (
@@ -37,11 +38,11 @@ returning (xmax = 0) as created
 """
 
 
-def upsert_tournament(conn: psycopg.Connection, *, name: str, unique_tournament_id: int, season_id: int) -> dict:
-    return conn.execute(UPSERT_TOURNAMENT, {"name": name, "utid": unique_tournament_id, "sid": season_id}).fetchone()
+def upsert_tournament(conn: DictConnection, *, name: str, unique_tournament_id: int, season_id: int) -> dict:
+    return one_row(conn.execute(UPSERT_TOURNAMENT, {"name": name, "utid": unique_tournament_id, "sid": season_id}))
 
 
-def upsert_matches(conn: psycopg.Connection, *, tournament_id: int, rows: list[dict]) -> tuple[int, int]:
+def upsert_matches(conn: DictConnection, *, tournament_id: int, rows: list[dict]) -> tuple[int, int]:
     """Returns (created, updated); unchanged matches are neither."""
     columns = {
         key: [row[key] for row in rows]
