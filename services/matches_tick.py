@@ -13,7 +13,7 @@ from functools import partial
 from typing import Any
 
 from config import Settings
-from database.pool import Pool, connection_lost
+from database.pool import DictConnection, Pool, connection_lost
 from jobqueue.base import FailOutcome, Job, QueueUnavailable, WorkerQueue
 from provider.base import MatchDataProvider, ProviderError, ProviderEvent, RoundRef
 from repositories import matches as matches_repo
@@ -314,7 +314,7 @@ class RoundWorker:
         with self.pool.connection() as conn, self.budget.transaction(conn):
             matches_repo.record_claim(conn, round_key=job.singleton_key, token=job.fence or 0, now=self.clock())
 
-    def _fence(self, conn, job: Job) -> None:
+    def _fence(self, conn: DictConnection, job: Job) -> None:
         """First statement of a round's write transaction: a newer claim has written this round
         already (this one is stale), so the transaction rolls back and nothing is reported."""
         token = job.fence or 0  # a claim made before tokens existed yields to every tokened one

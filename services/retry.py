@@ -41,6 +41,15 @@ def _is_retryable(exc: BaseException) -> bool:
     return isinstance(exc, ProviderError) and exc.retryable
 
 
+def _failed_with(state: RetryCallState) -> ProviderError:
+    """The error of the attempt just made: tenacity waits and sleeps only after an attempt it
+    retries, and it retries only a ProviderError (_is_retryable)."""
+    error = state.outcome.exception() if state.outcome is not None else None
+    if not isinstance(error, ProviderError):
+        raise TypeError(f"retrying after {error!r}, which is not a ProviderError")
+    return error
+
+
 @dataclass
 class RetryPolicy:
     delays: tuple[float, ...]
@@ -71,8 +80,7 @@ class RetryPolicy:
             done = attempts_so_far(state)
             if done > len(self.delays):
                 return 0.0
-            error = state.outcome.exception()
-            retry_after = min(getattr(error, "retry_after", None) or 0.0, self.budget.seconds)  # clamped to the budget
+            retry_after = min(_failed_with(state).retry_after or 0.0, self.budget.seconds)  # clamped to the budget
             return max(self.delays[done - 1], retry_after)
 
         def stop(state: RetryCallState) -> bool:
@@ -85,7 +93,7 @@ class RetryPolicy:
 
         def before_sleep(state: RetryCallState) -> None:
             if on_retry is not None:
-                on_retry(state.outcome.exception(), state.upcoming_sleep)
+                on_retry(_failed_with(state), state.upcoming_sleep)
 
         retrying = Retrying(
             retry=retry_if_exception(_is_retryable),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from types import TracebackType
 from typing import Any
 
 from database.pool import DATABASE_UNAVAILABLE, Pool
@@ -49,6 +50,13 @@ class TickRun:
     @property
     def _cron(self) -> bool:
         return self.trigger == "cron" and not self.dry_run
+
+    @property
+    def recorded_id(self) -> int:
+        """The id of the run's history row, for what a real run writes under its name (a dry run has none)."""
+        if self.run_id is None:
+            raise RuntimeError("the run has no history row: a dry run, or one not yet started")
+        return self.run_id
 
     def __enter__(self) -> TickRun:
         if self._cron:
@@ -122,7 +130,9 @@ class TickRun:
         log_event(f"{self.kind}.tick", outcome=outcome, trigger=self.trigger, **summary)
         return summary
 
-    def __exit__(self, exc_type, exc, tb) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         if exc is None:
             return
         message = f"{type(exc).__name__}: {exc}".strip()

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from config import Settings
-from database.pool import Pool, connection_lost
+from database.pool import DictConnection, Pool, connection_lost
 from repositories import scores as scores_repo
 from repositories.scores import Claimed
 from services import stuck_alerts
@@ -98,13 +98,13 @@ def _claim_next(
     A large league's row is only ever claimed when the tick is about to calculate it."""
     with pool.connection() as conn, budget.transaction(conn):
         first = scores_repo.claim(
-            conn, run_id=run.run_id, limit=1, now=clock(), lease_minutes=lease_minutes, handled=handled
+            conn, run_id=run.recorded_id, limit=1, now=clock(), lease_minutes=lease_minutes, handled=handled
         )
         if not first or not first[0].small or limit == 1:
             return first
         more = scores_repo.claim(
             conn,
-            run_id=run.run_id,
+            run_id=run.recorded_id,
             limit=min(scores_repo.CLAIM_BATCH, limit) - 1,
             now=clock(),
             lease_minutes=lease_minutes,
@@ -142,11 +142,11 @@ def _recalculate_isolated(
     return counts
 
 
-def _recalculate(conn, clock: Callable[[], datetime], run: TickRun, batch: list[Claimed]) -> Counter:
+def _recalculate(conn: DictConnection, clock: Callable[[], datetime], run: TickRun, batch: list[Claimed]) -> Counter:
     """Recalculate and finish. A row marked during its calculation does not finish: alone, its
     writes are undone (_StaleClaim); in a batch they stand, harmlessly, under `outdata`."""
     scored = scores_repo.recalculate(conn, items=batch)
-    finished = scores_repo.finish(conn, ids=[item.id for item in batch], run_id=run.run_id, now=clock())
+    finished = scores_repo.finish(conn, ids=[item.id for item in batch], run_id=run.recorded_id, now=clock())
     if len(batch) == 1 and not finished:
         raise _StaleClaim(batch[0].id)
     return Counter(
@@ -176,7 +176,7 @@ def _hand_back(pool: Pool, budget: Budget, run: TickRun, items: list[Claimed]) -
     (if this fails, the lease returns them later)."""
     try:
         with pool.connection() as conn, budget.transaction(conn):
-            scores_repo.requeue(conn, ids=[item.id for item in items], run_id=run.run_id)
+            scores_repo.requeue(conn, ids=[item.id for item in items], run_id=run.recorded_id)
     except Exception as exc:
         log_event(
             "scores.hand_back_failed", run_id=run.run_id, league_tournaments=[i.id for i in items], error=str(exc)

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from config import Settings
-from database.pool import Pool
+from database.pool import DictConnection, Pool
 from jobqueue.base import QueueInspector
 from repositories import status as status_repo
 from repositories.matches import DuePolicy
@@ -40,7 +40,7 @@ def _match(row: dict) -> dict[str, Any]:
     }
 
 
-def _listing(rows: list[dict], describe) -> str:
+def _listing(rows: list[dict], describe: Callable[[dict], str]) -> str:
     more = rows[0]["total"] - len(rows) if rows else 0
     return ", ".join(describe(row) for row in rows) + (f", and {more} more" if more > 0 else "")
 
@@ -67,10 +67,10 @@ def pipeline_status(
     }
 
 
-def _matches(conn, settings: Settings, policy: DuePolicy, now: datetime) -> tuple[dict, list[str]]:
+def _matches(conn: DictConnection, settings: Settings, policy: DuePolicy, now: datetime) -> tuple[dict, list[str]]:
     params = policy.params(now)
     due = status_repo.due_now(conn, params=params)
-    [overdue] = status_repo.open_since(conn, cutoff=params["open_cutoff"], first=1) or [None]
+    overdue = next(iter(status_repo.open_since(conn, cutoff=params["open_cutoff"], first=1)), None)
     stuck = status_repo.open_since(conn, cutoff=now - timedelta(hours=settings.stuck_match_hours), first=FIRST)
     postponed = status_repo.postponed(conn, first=FIRST)
     recheck = timedelta(minutes=settings.postponed_recheck_minutes)
@@ -112,19 +112,20 @@ def _rounds(queue: QueueInspector, now: datetime) -> tuple[dict, list[str]]:
     """From the queue itself, whichever backend holds it."""
     since = now - FAILED_ROUNDS_WINDOW
     oldest = queue.oldest_waiting(ROUND_JOB)
+    failed = [
+        {
+            "round": f.singleton_key,
+            "tournament_id": f.data.get("tournament_id"),
+            "round_number": f.data.get("round_number"),
+            "attempts": f.attempts,
+            "last_error": f.last_error,
+            "failed_at": _iso(f.failed_at),
+            "fixed_since": f.fixed_since,
+        }
+        for f in queue.failures(ROUND_JOB, since=since, limit=50)
+    ]
     section = {
-        "failed_last_24h": [
-            {
-                "round": f.singleton_key,
-                "tournament_id": f.data.get("tournament_id"),
-                "round_number": f.data.get("round_number"),
-                "attempts": f.attempts,
-                "last_error": f.last_error,
-                "failed_at": _iso(f.failed_at),
-                "fixed_since": f.fixed_since,
-            }
-            for f in queue.failures(ROUND_JOB, since=since, limit=50)
-        ],
+        "failed_last_24h": failed,
         "jobs": queue.counts(ROUND_JOB, since=since),
         "oldest_waiting": None
         if oldest is None
@@ -135,7 +136,7 @@ def _rounds(queue: QueueInspector, now: datetime) -> tuple[dict, list[str]]:
             "attempts": oldest.retry_count,
         },
     }
-    unfixed = [f for f in section["failed_last_24h"] if not f["fixed_since"]]
+    unfixed = [f for f in failed if not f["fixed_since"]]
     problems = []
     if unfixed:
         shown = ", ".join(f"{f['round']} ({f['last_error']})" for f in unfixed[:FIRST])
@@ -147,14 +148,14 @@ def _rounds(queue: QueueInspector, now: datetime) -> tuple[dict, list[str]]:
     return section, problems
 
 
-def _scores(conn, settings: Settings, now: datetime) -> tuple[dict, list[str]]:
+def _scores(conn: DictConnection, settings: Settings, now: datetime) -> tuple[dict, list[str]]:
     waiting = {
         row["status"]: row
         for row in status_repo.waiting_league_tournaments(
             conn, lease_cutoff=now - timedelta(minutes=settings.scores_sync_lease_minutes)
         )
     }
-    [oldest] = status_repo.waiting_since(conn, cutoff=now, first=1) or [None]
+    oldest = next(iter(status_repo.waiting_since(conn, cutoff=now, first=1)), None)
     stuck = status_repo.waiting_since(conn, cutoff=now - timedelta(minutes=settings.stuck_scores_minutes), first=FIRST)
     past_lease = waiting["syncing"]["past_lease"] if "syncing" in waiting else 0
 
@@ -201,7 +202,7 @@ def _scores(conn, settings: Settings, now: datetime) -> tuple[dict, list[str]]:
     return section, problems
 
 
-def _ticks(conn, now: datetime) -> tuple[dict, list[str]]:
+def _ticks(conn: DictConnection, now: datetime) -> tuple[dict, list[str]]:
     section, problems = {}, []
     for row in status_repo.last_runs(conn):
         kind, period = row["kind"], TICK_PERIOD_MINUTES[row["kind"]]

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from database.pool import Pool, connection_lost
+from database.pool import DictConnection, Pool, connection_lost
 from repositories import status as status_repo
 from services import monitoring
 from services.runs import TickRun
@@ -21,7 +21,7 @@ def alert_stuck_matches(run: TickRun, *, pool: Pool, clock: Callable[[], datetim
     """Matches still not ended STUCK_MATCH_HOURS after kick-off; returns the events sent."""
     now = clock()
 
-    def find(conn):
+    def find(conn: DictConnection) -> list[dict]:
         return status_repo.open_since(conn, cutoff=now - timedelta(hours=hours), first=ALERTS_PER_TICK)
 
     def alert(match: dict) -> tuple[str, str, dict]:
@@ -42,7 +42,7 @@ def alert_stuck_league_tournaments(run: TickRun, *, pool: Pool, clock: Callable[
     """League tournaments waiting longer than STUCK_SCORES_MINUTES; returns the events sent."""
     now = clock()
 
-    def find(conn):
+    def find(conn: DictConnection) -> list[dict]:
         return status_repo.waiting_since(conn, cutoff=now - timedelta(minutes=minutes), first=ALERTS_PER_TICK)
 
     def alert(row: dict) -> tuple[str, str, dict]:
@@ -59,7 +59,14 @@ def alert_stuck_league_tournaments(run: TickRun, *, pool: Pool, clock: Callable[
     return _alert(run, find, alert, pool=pool, clock=clock)
 
 
-def _alert(run: TickRun, find, describe, *, pool: Pool, clock: Callable[[], datetime]) -> int:
+def _alert(
+    run: TickRun,
+    find: Callable[[DictConnection], list[dict]],
+    describe: Callable[[dict], tuple[str, str, dict]],
+    *,
+    pool: Pool,
+    clock: Callable[[], datetime],
+) -> int:
     """Best effort: a failure here is logged and never fails the tick (unless the database is gone)."""
     try:
         today = clock().date()
