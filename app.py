@@ -10,6 +10,7 @@ from typing import Any
 
 import sentry_sdk
 from flask import Flask
+from flask.json.provider import DefaultJSONProvider
 from sentry_sdk.integrations.flask import FlaskIntegration
 
 import blueprints
@@ -23,6 +24,12 @@ TEST_DSN = "http://public@sentry.invalid/1"
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+class InOrderJSONProvider(DefaultJSONProvider):
+    """JSON keys in the order the code builds them (the contract's field order), not sorted."""
+
+    sort_keys = False
 
 
 def init_sentry(settings: Settings, *, transport: Any = None) -> bool:
@@ -44,7 +51,7 @@ def init_sentry(settings: Settings, *, transport: Any = None) -> bool:
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app; `test_config` may carry SETTINGS, CLOCK, SLEEP and provider overrides."""
     app = Flask(__name__)
-    app.json.sort_keys = False
+    app.json = InOrderJSONProvider(app)
     app.config.from_mapping(CLOCK=utc_now, SLEEP=time.sleep, HTTP_SESSION_FACTORY=None)
     if test_config is not None:
         app.config.update(test_config)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hmac
 
-from flask import Request
+from flask import Request, Response
 
 from blueprints.errors import error_response
 
@@ -18,7 +18,7 @@ def token_is_valid(presented: str, configured: tuple[str, ...]) -> bool:
     return valid
 
 
-def reject_unless_authorised(request: Request, configured: tuple[str, ...]):
+def reject_unless_authorised(request: Request, configured: tuple[str, ...]) -> Response | None:
     """Return an error response for a request that may not pass, else None."""
     if not configured:
         return error_response(503, "internal API disabled: INTERNAL_API_TOKEN is not configured")

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 import sentry_sdk
-from flask import Flask, jsonify
+from flask import Flask, Response, jsonify
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
@@ -16,7 +17,9 @@ from jobqueue.base import QueueUnavailable
 log = logging.getLogger(__name__)
 
 
-def error_response(status: int, message: str, details: dict[str, Any] | None = None, headers=None):
+def error_response(
+    status: int, message: str, details: dict[str, Any] | None = None, headers: Mapping[str, str] | None = None
+) -> Response:
     body: dict[str, Any] = {"error": message}
     if details:
         body["details"] = details

@@ -28,7 +28,8 @@ def readyz():
         services.queue.ping()
     except QueueUnavailable as exc:
         current_app.logger.warning("readyz: %s", exc)
-        return error_response(503, "queue unavailable", details={"queue": redacted(services.settings.queue_url)})
+        url = services.settings.queue_url  # set: only a queue of its own (Redis) can be unavailable here
+        return error_response(503, "queue unavailable", details={"queue": redacted(url)} if url else None)
     if state.mismatched:
         return error_response(
             503, "applied migrations differ from their files", details={"mismatched": state.mismatched}

@@ -12,7 +12,7 @@ from blueprints import params, schemas
 
 bp = Blueprint("openapi", __name__)
 
-BEARER = [{"bearerAuth": []}]
+BEARER: list[dict[str, list[str]]] = [{"bearerAuth": []}]
 
 
 def _json(schema, description: str) -> dict:
