@@ -9,7 +9,9 @@ concerned.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from psycopg import sql
 
@@ -92,6 +94,24 @@ PIPELINE_COLUMNS = {
 # The pipeline's own tables: absent before adoption (sql/adopt/2_tables.sql).
 PIPELINE_TABLES = ("tick_run", "queue_job", "round_fence", "stuck_alert", "prediction_tally", "league_standing",
                    "league_page")
+
+
+@dataclass(frozen=True)
+class PipelineObjects:
+    """What the pipeline adds to the app's database besides its tables and columns."""
+
+    indexes: list[str]  # on the contract's tables (sql/adopt/3_indexes.sql)
+    routines: list[str]  # functions and procedures of sql/functions/, whose triggers are the pipeline's
+
+
+def pipeline_objects(sql_dir: Path) -> PipelineObjects:
+    """Read from the files that create them, so the list cannot fall behind."""
+    indexes = re.findall(r"^create index concurrently if not exists (\w+)",
+                         (sql_dir / "adopt" / "3_indexes.sql").read_text(encoding="utf-8"), flags=re.MULTILINE)
+    routines = sorted({name for path in sorted((sql_dir / "functions").glob("*.sql"))
+                       for name in re.findall(r"^create or replace (?:function|procedure) (\w+)",
+                                              path.read_text(encoding="utf-8"), flags=re.MULTILINE)})
+    return PipelineObjects(indexes=indexes, routines=routines)
 
 
 @dataclass(frozen=True)
