@@ -16,7 +16,7 @@ from flask import Flask
 
 from config import Settings
 from database.embedded import embedded_database_url
-from database.migrations import MigrationState, apply_migrations, migration_state
+from database.migrations import MigrationCheck, MigrationState, apply_migrations, check_migrations, migration_state
 from database.pool import Pool, open_pool
 from jobqueue.base import QueueBackend
 from jobqueue.postgres import PostgresQueue
@@ -122,9 +122,14 @@ class Services:
         )
 
     def migrate(self) -> list[str]:
-        """Apply what is pending; raises MigrationMismatch for a database whose applied file changed."""
+        """Apply what is pending, or adopt the app's database; raises what stops it before changing anything."""
         with self.pool.connection() as conn:
             return apply_migrations(conn)
+
+    def check_migrations(self) -> MigrationCheck:
+        """What `migrate` would do here, changing nothing."""
+        with self.pool.connection() as conn:
+            return check_migrations(conn)
 
     def migration_state(self) -> MigrationState:
         with self.pool.connection() as conn:

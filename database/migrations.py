@@ -1,4 +1,5 @@
-"""Migrations from `sql/`: versioned files, applied once in order, then repeatable files.
+"""Migrations from `sql/`: versioned files, applied once in order, then repeatable files; or,
+on the app's existing database, its adoption (database/adoption.py).
 
 - Versioned (`sql/NNN_description.sql`): tables, columns, indexes, data. Immutable once
   shipped: each applied file's checksum is recorded, and a database whose applied migration
@@ -8,12 +9,16 @@
   the one recorded, so a change to a function is an edit of its one file.
 
 Everything pending is applied in one transaction under an advisory lock: concurrent migrators
-take turns, and the app never sees a table whose triggers are half replaced.
+take turns, and the app never sees a table whose triggers are half replaced. A migrator waits
+for the lock by polling, outside any transaction, because a concurrent index build waits for
+every transaction older than itself: a waiter blocked inside a statement would deadlock it.
 """
 
 from __future__ import annotations
 
 import hashlib
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -21,12 +26,19 @@ from pathlib import Path
 import psycopg
 import psycopg.errors
 
+from database import adoption
+from database.contract import Catalog, find_conflicts
 from database.pool import DictConnection
 
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 REPEATABLE_DIR_NAME = "functions"
 # Arbitrary constant shared by every process that migrates this database.
 MIGRATION_LOCK_KEY = 7_201_604_117
+LOCK_POLL_SECONDS = 0.5
+LOCK_WAIT_SECONDS = 3600.0  # another migrate may be building indexes on large tables
+
+# The five cases of `migrate --check` (SPEC §2).
+FRESH, ADOPT, UP_TO_DATE, PENDING, CONFLICTS = "fresh", "adopt", "up to date", "pending", "conflicts"
 
 CREATE_MIGRATION_TABLE = """
 create table if not exists schema_migration (
@@ -43,6 +55,7 @@ create table if not exists schema_repeatable (
     applied_at timestamptz not null default now()
 )
 """
+BOOKKEEPING = (CREATE_MIGRATION_TABLE, ADD_CHECKSUM_COLUMN, CREATE_REPEATABLE_TABLE, adoption.CREATE_ADOPTION_TABLE)
 APPLIED = "select version, checksum from schema_migration"
 APPLIED_WITHOUT_CHECKSUMS = "select version, null as checksum from schema_migration"
 APPLIED_REPEATABLES = "select name, checksum from schema_repeatable"
@@ -66,6 +79,15 @@ class MigrationMismatch(RuntimeError):
             + " (migrations are immutable: restore the file and add a new one)"
         )
         self.versions = versions
+
+
+class MigrationConflicts(RuntimeError):
+    """The database holds the app's tables but contradicts the contract: nothing was changed."""
+
+    def __init__(self, conflicts: list[str]):
+        super().__init__("the database conflicts with the contract (SPEC §4.1); nothing was changed: "
+                         + "; ".join(conflicts))
+        self.conflicts = conflicts
 
 
 @dataclass(frozen=True)
@@ -128,20 +150,27 @@ def _plan(applied: dict[str, str | None], repeatables_applied: dict[str, str], s
     )
 
 
-def apply_migrations(conn: DictConnection, sql_dir: Path = SQL_DIR) -> list[str]:
-    """Apply what is pending (on a dict-row autocommit connection); return the names applied.
+def _acquire_lock(conn: DictConnection, sleep: Callable[[float], None]) -> None:
+    """Take the migrators' advisory lock, polling between transactions (see the module's docstring)."""
+    deadline = time.monotonic() + LOCK_WAIT_SECONDS
+    while not conn.execute("select pg_try_advisory_lock(%s) as locked", (MIGRATION_LOCK_KEY,)).fetchone()["locked"]:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"another migrate has held the migration lock for {LOCK_WAIT_SECONDS:g} s")
+        sleep(LOCK_POLL_SECONDS)
 
-    A session-level advisory lock serialises concurrent migrators, so a second process
-    waits, then finds everything applied. Raises MigrationMismatch before applying anything
-    if an applied migration differs from its file.
-    """
-    conn.execute("set lock_timeout = 0")  # waiting for another migrator, or for a busy table, is expected here
-    conn.execute("set statement_timeout = 0")
-    conn.execute("select pg_advisory_lock(%s)", (MIGRATION_LOCK_KEY,))
-    try:
-        conn.execute(CREATE_MIGRATION_TABLE)
-        conn.execute(ADD_CHECKSUM_COLUMN)
-        conn.execute(CREATE_REPEATABLE_TABLE)
+
+def _record(conn: DictConnection, versions: list[SqlFile], repeatables: list[SqlFile]) -> None:
+    for migration in versions:
+        conn.execute(RECORD_VERSION, {"version": migration.name, "checksum": migration.checksum})
+    for repeatable in repeatables:
+        conn.execute(RECORD_REPEATABLE, {"name": repeatable.name, "checksum": repeatable.checksum})
+
+
+def _apply_pending(conn: DictConnection, sql_dir: Path) -> list[str]:
+    """Versioned files not yet applied, then changed repeatable files, in one transaction."""
+    with conn.transaction():
+        for statement in BOOKKEEPING:
+            conn.execute(statement)
         applied = {row["version"]: row["checksum"] for row in conn.execute(APPLIED)}
         plan = _plan(applied, {row["name"]: row["checksum"] for row in conn.execute(APPLIED_REPEATABLES)}, sql_dir)
         if plan.mismatched:
@@ -149,18 +178,78 @@ def apply_migrations(conn: DictConnection, sql_dir: Path = SQL_DIR) -> list[str]
         for migration in available_migrations(sql_dir):
             if migration.name in applied:
                 conn.execute(RECORD_MISSING_CHECKSUM, {"version": migration.name, "checksum": migration.checksum})
-        with conn.transaction():
-            for migration in plan.versions:
-                conn.execute(migration.sql())
-                conn.execute(RECORD_VERSION, {"version": migration.name, "checksum": migration.checksum})
-            for repeatable in plan.repeatables:
-                conn.execute(repeatable.sql())
-                conn.execute(RECORD_REPEATABLE, {"name": repeatable.name, "checksum": repeatable.checksum})
+        for migration in plan.versions:
+            conn.execute(migration.sql())
+        for repeatable in plan.repeatables:
+            conn.execute(repeatable.sql())
+        _record(conn, plan.versions, plan.repeatables)
+    return plan.names()
+
+
+def _adopt(conn: DictConnection, sql_dir: Path, sleep: Callable[[float], None]) -> list[str]:
+    """Adoption's schema step (database/adoption.py): the baseline's versions recorded as applied."""
+    baseline = [m for m in available_migrations(sql_dir) if m.name[:3] <= adoption.BASELINE]
+    repeatables = list(available_repeatables(sql_dir))
+    statements = [adoption.Statement(text) for text in BOOKKEEPING[:3]]
+    statements += adoption.schema_statements(sql_dir, [r.sql() for r in repeatables])
+    adoption.run_locked(conn, statements, sleep=sleep, then=lambda: _record(conn, baseline, repeatables))
+    return ["adopt: schema", *_apply_pending(conn, sql_dir)]
+
+
+def apply_migrations(conn: DictConnection, sql_dir: Path = SQL_DIR, *,
+                     sleep: Callable[[float], None] = time.sleep) -> list[str]:
+    """Do what `migrate` does (on a dict-row autocommit connection); return the names applied.
+
+    Raises MigrationConflicts or MigrationMismatch before changing anything, and
+    adoption.LockUnavailable when a table stayed locked by others (nothing changed either).
+    """
+    conn.execute("set statement_timeout = 0")
+    conn.execute("set lock_timeout = 0")  # waiting for a busy table is expected here; adoption bounds its own waits
+    _acquire_lock(conn, sleep)
+    try:
+        check = check_migrations(conn, sql_dir)
+        if check.mismatched:
+            raise MigrationMismatch(check.mismatched)
+        if check.conflicts:
+            raise MigrationConflicts(check.conflicts)
+        applied = _adopt(conn, sql_dir, sleep) if check.case == ADOPT else _apply_pending(conn, sql_dir)
+        return applied + adoption.finish_steps(conn, sql_dir)
     finally:
         conn.execute("select pg_advisory_unlock(%s)", (MIGRATION_LOCK_KEY,))
         conn.execute("reset lock_timeout")
         conn.execute("reset statement_timeout")
-    return plan.names()
+
+
+@dataclass(frozen=True)
+class MigrationCheck:
+    """What `migrate --check` says: the case, what `migrate` would do, and what stops it."""
+
+    case: str
+    actions: list[str]
+    conflicts: list[str]
+    mismatched: list[str]
+
+    @property
+    def can_proceed(self) -> bool:
+        return not self.conflicts and not self.mismatched
+
+
+def check_migrations(conn: DictConnection, sql_dir: Path = SQL_DIR) -> MigrationCheck:
+    """Which of the five cases this database is, changing nothing (on an autocommit connection)."""
+    catalog = Catalog.read(conn)
+    if "schema_migration" in catalog.columns:
+        state = migration_state(conn, sql_dir)
+        if state.mismatched:
+            problems = [f"{v}: applied, but its file differs or is gone" for v in state.mismatched]
+            return MigrationCheck(CONFLICTS, [], problems, state.mismatched)
+        return MigrationCheck(PENDING if state.pending else UP_TO_DATE, [f"apply {n}" for n in state.pending], [], [])
+    if not catalog.has_contract_tables():
+        names = [m.name for m in available_migrations(sql_dir)] + [r.name for r in available_repeatables(sql_dir)]
+        return MigrationCheck(FRESH, [f"create the schema: {', '.join(names)}"], [], [])
+    conflicts = [str(conflict) for conflict in find_conflicts(conn, catalog)]
+    if conflicts:
+        return MigrationCheck(CONFLICTS, [], conflicts, [])
+    return MigrationCheck(ADOPT, adoption.describe(conn, sql_dir), [], [])
 
 
 # One round trip on a migrated database (/readyz runs it on every probe).
@@ -168,39 +257,49 @@ APPLIED_ALL = """
 select 'version' as kind, version as name, checksum from schema_migration
 union all
 select 'repeatable', name, checksum from schema_repeatable
+union all
+select 'adoption', 'adopt: ' || step, null from schema_adoption where done_at is null
 """
 
 
-def _recorded(conn: DictConnection) -> tuple[dict[str, str | None], dict[str, str]]:
-    """Applied versions and repeatable files with their checksums, on an autocommit connection:
-    one round trip on a migrated database, and tolerant of older ones (see _recorded_slowly)."""
+@dataclass(frozen=True)
+class _Recorded:
+    versions: dict[str, str | None]
+    repeatables: dict[str, str]
+    unfinished: list[str]  # adoption steps not yet done
+
+
+def _recorded(conn: DictConnection) -> _Recorded:
+    """What the bookkeeping tables record, on an autocommit connection: one round trip on a
+    migrated database, and tolerant of older ones (see _recorded_slowly)."""
     try:
         rows = conn.execute(APPLIED_ALL).fetchall()
     except (psycopg.errors.UndefinedTable, psycopg.errors.UndefinedColumn):
         return _recorded_slowly(conn)
-    return (
-        {r["name"]: r["checksum"] for r in rows if r["kind"] == "version"},
-        {r["name"]: r["checksum"] for r in rows if r["kind"] == "repeatable"},
-    )
+    return _Recorded({r["name"]: r["checksum"] for r in rows if r["kind"] == "version"},
+                     {r["name"]: r["checksum"] for r in rows if r["kind"] == "repeatable"},
+                     [r["name"] for r in rows if r["kind"] == "adoption"])
 
 
-def _recorded_slowly(conn: DictConnection) -> tuple[dict[str, str | None], dict[str, str]]:
+def _recorded_slowly(conn: DictConnection) -> _Recorded:
     """A database never migrated, migrated before checksums, or before repeatable files."""
     try:
         versions = conn.execute(APPLIED).fetchall()
     except psycopg.errors.UndefinedTable:
-        return {}, {}
+        return _Recorded({}, {}, [])
     except psycopg.errors.UndefinedColumn:
         versions = conn.execute(APPLIED_WITHOUT_CHECKSUMS).fetchall()
     try:
         repeatables = conn.execute(APPLIED_REPEATABLES).fetchall()
     except psycopg.errors.UndefinedTable:
         repeatables = []
-    return {r["version"]: r["checksum"] for r in versions}, {r["name"]: r["checksum"] for r in repeatables}
+    return _Recorded({r["version"]: r["checksum"] for r in versions}, {r["name"]: r["checksum"] for r in repeatables},
+                     [f"adopt: {step}" for step in adoption.unfinished_steps(conn)])
 
 
 def migration_state(conn: DictConnection, sql_dir: Path = SQL_DIR) -> MigrationState:
     """What `migrate` would do here (on an autocommit dict-row connection): names not yet
     applied or changed since, and applied versions that differ from their file."""
-    plan = _plan(*_recorded(conn), sql_dir)
-    return MigrationState(pending=plan.names(), mismatched=plan.mismatched)
+    recorded = _recorded(conn)
+    plan = _plan(recorded.versions, recorded.repeatables, sql_dir)
+    return MigrationState(pending=plan.names() + recorded.unfinished, mismatched=plan.mismatched)

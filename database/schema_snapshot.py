@@ -18,6 +18,7 @@ import psycopg
 from psycopg import sql
 from psycopg.rows import dict_row
 
+from database.contract import PIPELINE_COLUMNS, PIPELINE_TABLES, pipeline_objects
 from database.migrations import SQL_DIR, apply_migrations
 from database.pool import DictConnection
 
@@ -99,6 +100,52 @@ def snapshot(conn: DictConnection) -> str:
         *map("\n".join, triggers.values()),
     ]
     return re.sub(r"\bpublic\.", "", "\n\n".join(sections)) + "\n"
+
+
+PIPELINE_COLUMNS_QUERY = """
+select a.attname, format_type(a.atttypid, a.atttypmod) as type, a.attnotnull as not_null,
+       a.attidentity as identity, pg_get_expr(d.adbin, d.adrelid) as default_value
+  from pg_attribute a
+  left join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum
+ where a.attrelid = %(table)s::regclass and a.attname = any(%(columns)s)
+ order by a.attname
+"""
+PIPELINE_CONSTRAINTS = """
+select conname, pg_get_constraintdef(oid) as definition from pg_constraint k
+ where conrelid = %(table)s::regclass
+   and (select array_agg(attname::text) from pg_attribute where attrelid = k.conrelid and attnum = any(k.conkey))
+       <@ %(columns)s
+ order by conname
+"""
+PIPELINE_INDEXES = "select pg_get_indexdef(%(name)s::regclass) as definition"
+PIPELINE_ROUTINES = """
+select pg_get_functiondef(p.oid) as definition from pg_proc p
+ where p.pronamespace = 'public'::regnamespace and p.proname = any(%(names)s)
+ order by p.proname, pg_get_function_identity_arguments(p.oid)
+"""
+PIPELINE_TRIGGERS = """
+select pg_get_triggerdef(t.oid, true) as definition from pg_trigger t join pg_proc p on p.oid = t.tgfoid
+ where not t.tgisinternal and p.proname = any(%(names)s)
+ order by t.tgrelid::regclass::text, t.tgname
+"""
+
+
+def pipeline_snapshot(conn: psycopg.Connection, sql_dir: Path = SQL_DIR) -> str:
+    """Only the pipeline's objects, independent of the app's: its tables, its columns and their
+    constraints on the contract's tables (by name), its indexes there, its functions and triggers."""
+    objects = pipeline_objects(sql_dir)
+    parts = [_table(conn, row["oid"], row["relname"]) for row in conn.execute(TABLES).fetchall()
+             if row["relname"] in PIPELINE_TABLES]
+    for table, columns in PIPELINE_COLUMNS.items():
+        params = {"table": table, "columns": list(columns)}
+        parts += [_column(row) for row in conn.execute(PIPELINE_COLUMNS_QUERY, params)]
+        parts += [f"{row['conname']} {row['definition']}" for row in conn.execute(PIPELINE_CONSTRAINTS, params)]
+    parts += [conn.execute(PIPELINE_INDEXES, {"name": name}).fetchone()["definition"] for name in objects.indexes]
+    parts += [row["definition"] for row in conn.execute(PIPELINE_ROUTINES, {"names": objects.routines})]
+    # A trigger's WHEN on an app column of another text type (varchar) shows a cast: not a difference.
+    parts += [row["definition"].replace("::text", "") for row in conn.execute(PIPELINE_TRIGGERS,
+                                                                             {"names": objects.routines})]
+    return re.sub(r"\bpublic\.", "", "\n".join(parts)) + "\n"
 
 
 def snapshot_of_fresh_migration(server_url: str) -> str:

@@ -177,6 +177,12 @@ create table round_fence (
 );
 CREATE INDEX round_fence_applied_idx ON round_fence USING btree (applied_at);
 
+create table schema_adoption (
+    step text not null,
+    done_at timestamp with time zone,
+    constraint schema_adoption_pkey PRIMARY KEY (step)
+);
+
 create table schema_migration (
     version text not null,
     applied_at timestamp with time zone default now() not null,
@@ -262,6 +268,15 @@ begin
     end loop;
 end;
 $procedure$;
+
+CREATE OR REPLACE FUNCTION hold_tournaments_for_deltas(ids bigint[])
+ RETURNS void
+ LANGUAGE plpgsql
+AS $function$
+begin
+    perform from tournament where id = any(ids) order by id for share;
+end;
+$function$;
 
 CREATE OR REPLACE FUNCTION league_notes_page()
  RETURNS trigger
@@ -401,23 +416,6 @@ AS $function$
         select id from league_tournament where tournament_id = any(tournament_ids)))
 $function$;
 
-CREATE OR REPLACE FUNCTION match_marks_outdata()
- RETURNS trigger
- LANGUAGE plpgsql
-AS $function$
-begin
-    if tg_op = 'DELETE' then
-        perform mark_tournaments_outdata(array(select tournament_id from old_rows where status = 'ended'));
-    else
-        perform mark_tournaments_outdata(array(
-            select unnest(array[o.tournament_id, n.tournament_id])
-              from old_rows o join new_rows n using (id)
-             where match_outcome_changed(o, n)));
-    end if;
-    return null;
-end;
-$function$;
-
 CREATE OR REPLACE FUNCTION match_outcome_changed(o match, n match)
  RETURNS boolean
  LANGUAGE sql
@@ -429,21 +427,32 @@ AS $function$
            (n.tournament_id, n.status, n.home_score, n.away_score, n.home_score_regular, n.away_score_regular)
 $function$;
 
-CREATE OR REPLACE FUNCTION match_tallies()
+CREATE OR REPLACE FUNCTION match_rescores()
  RETURNS trigger
  LANGUAGE plpgsql
 AS $function$
 declare
+    touched bigint[];
     tournaments bigint[];
     users bigint[];
     tiers smallint[];
     signs integer[];
 begin
     if tg_op = 'DELETE' then
-        perform rebuild_tournament_tallies(tournament_id)
-           from (select distinct tournament_id from old_rows where status = 'ended') as deleted;
+        touched := array(select distinct tournament_id from old_rows where status = 'ended' order by 1);
+        perform from tournament where id = any(touched) order by id for no key update;
+        perform mark_tournaments_outdata(touched);
+        perform rebuild_tournament_tallies(t) from unnest(touched) as t;
         return null;
     end if;
+    touched := array(select distinct t
+                       from old_rows o join new_rows n using (id), unnest(array[o.tournament_id, n.tournament_id]) as t
+                      where match_outcome_changed(o, n) order by 1);
+    if cardinality(touched) = 0 then
+        return null;
+    end if;
+    perform hold_tournaments_for_deltas(touched);
+    perform mark_tournaments_outdata(touched);
     with changed as (
         select o, n from old_rows o join new_rows n using (id) where match_outcome_changed(o, n)
     ),
@@ -524,6 +533,7 @@ begin
       join match m on m.id = p.match_id and m.status = 'ended'
       join tournament t on t.id = m.tournament_id;
     if d_tournaments is not null then
+        perform hold_tournaments_for_deltas(array(select distinct unnest(d_tournaments) order by 1));
         perform mark_league_tournaments_outdata(array(
             select distinct lt.id
               from unnest(d_tournaments, d_users) as d (tournament_id, user_id)
@@ -549,13 +559,14 @@ AS $function$
     end)::smallint
 $function$;
 
-CREATE OR REPLACE FUNCTION rebuild_tournament_tallies(target bigint)
+CREATE OR REPLACE FUNCTION rebuild_tallies(target bigint, first_user bigint, last_user bigint)
  RETURNS integer
  LANGUAGE plpgsql
 AS $function$
 declare
     changed integer;
 begin
+    perform from tournament where id = target for no key update;
     with fresh as (
         select tiers.user_id,
                count(*) filter (where tier = 3)::int as exact_count,
@@ -566,7 +577,7 @@ begin
                                    m.home_score_regular, m.away_score_regular) as tier
                   from tournament t
                   join match m on m.tournament_id = t.id and m.status = 'ended'
-                  join prediction p on p.match_id = m.id
+                  join prediction p on p.match_id = m.id and p.user_id between first_user and last_user
                  where t.id = target) as tiers
          group by tiers.user_id
     ),
@@ -575,7 +586,8 @@ begin
                coalesce(f.exact_count, 0) as exact_count, coalesce(f.goal_difference_count, 0) as goal_difference_count,
                coalesce(f.outcome_count, 0) as outcome_count
           from fresh f
-          full join (select * from prediction_tally where tournament_id = target) s using (user_id)
+          full join (select * from prediction_tally
+                      where tournament_id = target and user_id between first_user and last_user) s using (user_id)
          where (f.exact_count, f.goal_difference_count, f.outcome_count)
                is distinct from (s.exact_count, s.goal_difference_count, s.outcome_count)
     ),
@@ -590,6 +602,13 @@ begin
     select count(*) into changed from written;
     return changed;
 end;
+$function$;
+
+CREATE OR REPLACE FUNCTION rebuild_tournament_tallies(target bigint)
+ RETURNS integer
+ LANGUAGE sql
+AS $function$
+    select rebuild_tallies(target, 0, 9223372036854775807)
 $function$;
 
 CREATE OR REPLACE FUNCTION refresh_league_pages(ids bigint[])
@@ -616,6 +635,7 @@ CREATE OR REPLACE FUNCTION render_league_pages(ids bigint[])
  RETURNS TABLE(league_id bigint, body text)
  LANGUAGE sql
  STABLE
+ SET "TimeZone" TO 'UTC'
 AS $function$
     select l.id,
            json_build_object(
@@ -793,10 +813,8 @@ CREATE TRIGGER league_tournament_insert_starts_outdata BEFORE INSERT ON league_t
 CREATE TRIGGER league_tournament_update_notes_pages AFTER UPDATE ON league_tournament REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION league_tournament_notes_pages();
 CREATE CONSTRAINT TRIGGER league_tournament_update_renders_pages AFTER UPDATE ON league_tournament DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (league_tournament_page_changed(old.*, new.*)) EXECUTE FUNCTION render_noted_league_pages();
 
-CREATE TRIGGER match_delete_marks_outdata AFTER DELETE ON match REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION match_marks_outdata();
-CREATE TRIGGER match_delete_tallies AFTER DELETE ON match REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION match_tallies();
-CREATE TRIGGER match_update_marks_outdata AFTER UPDATE ON match REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION match_marks_outdata();
-CREATE TRIGGER match_update_tallies AFTER UPDATE ON match REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION match_tallies();
+CREATE TRIGGER match_delete_rescores AFTER DELETE ON match REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION match_rescores();
+CREATE TRIGGER match_update_rescores AFTER UPDATE ON match REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION match_rescores();
 
 CREATE TRIGGER prediction_delete_rescores AFTER DELETE ON prediction REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION prediction_rescores();
 CREATE TRIGGER prediction_insert_rescores AFTER INSERT ON prediction REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION prediction_rescores();

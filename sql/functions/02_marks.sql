@@ -121,24 +121,5 @@ create or replace trigger app_user_update_marks_outdata
     after update of name on app_user
     for each row when (old.name is distinct from new.name) execute function row_marks_outdata();
 
--- A match's scored outcome changed (SPEC §6.5), whoever wrote it. A deleted ended match takes
--- its predictions with it.
-create or replace function match_marks_outdata() returns trigger
-language plpgsql as $$
-begin
-    if tg_op = 'DELETE' then
-        perform mark_tournaments_outdata(array(select tournament_id from old_rows where status = 'ended'));
-    else
-        perform mark_tournaments_outdata(array(
-            select unnest(array[o.tournament_id, n.tournament_id])
-              from old_rows o join new_rows n using (id)
-             where match_outcome_changed(o, n)));
-    end if;
-    return null;
-end;
-$$;
-
-call create_statement_triggers('match', 'marks_outdata', array['update', 'delete']);
-
--- Predictions written for ended matches are marked by prediction_rescores() (03_tallies.sql),
--- the one trigger function that reads a prediction write.
+-- Results and predictions written for ended matches are marked by match_rescores() and
+-- prediction_rescores() (03_tallies.sql): one trigger function per write marks and re-tallies.

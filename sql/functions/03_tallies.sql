@@ -3,7 +3,21 @@
 -- (tournament, user) in prediction_tally and every league following the tournament shares the
 -- tallies. Whatever changes the inputs keeps them right in the same transaction, as the marks
 -- do (02_marks.sql); a recalculation then reads one tally row per participant.
+--
+-- Deltas and rebuilds meet on the tournament's row: a writer applying deltas holds it FOR SHARE
+-- (writers do not wait for each other), a rebuild holds it FOR NO KEY UPDATE and computes in
+-- the statement after the lock, so it sees every delta-writer that committed before it, and
+-- every later one adds its delta to the rebuilt value: a prediction written beside a rebuild
+-- (or the back-fill of an adoption) counts exactly once. Every writer locks in one order —
+-- tournament, league tournaments (the marks), tallies — so none deadlocks another.
 -- Repeatable file: `migrate` re-applies it whenever it changes.
+
+create or replace function hold_tournaments_for_deltas(ids bigint[]) returns void
+language plpgsql as $$
+begin
+    perform from tournament where id = any(ids) order by id for share;
+end;
+$$;
 
 -- Add signed tiers to the tallies, locking rows in key order (no deadlock between writers).
 create or replace function apply_tally_deltas(tournaments bigint[], users bigint[], tiers smallint[], signs integer[])
@@ -23,13 +37,14 @@ returns void language sql as $$
            outcome_count = t.outcome_count + excluded.outcome_count
 $$;
 
--- A tournament's tallies from scratch (a scoring_result change, a deleted match, an operator's
--- repair); returns how many users' tallies changed.
-create or replace function rebuild_tournament_tallies(target bigint) returns integer
+-- The tallies of one tournament's users in [first_user, last_user] from scratch, under the
+-- tournament's row lock; returns how many users' tallies changed.
+create or replace function rebuild_tallies(target bigint, first_user bigint, last_user bigint) returns integer
 language plpgsql as $$
 declare
     changed integer;
 begin
+    perform from tournament where id = target for no key update;
     with fresh as (
         select tiers.user_id,
                count(*) filter (where tier = 3)::int as exact_count,
@@ -40,7 +55,7 @@ begin
                                    m.home_score_regular, m.away_score_regular) as tier
                   from tournament t
                   join match m on m.tournament_id = t.id and m.status = 'ended'
-                  join prediction p on p.match_id = m.id
+                  join prediction p on p.match_id = m.id and p.user_id between first_user and last_user
                  where t.id = target) as tiers
          group by tiers.user_id
     ),
@@ -49,7 +64,8 @@ begin
                coalesce(f.exact_count, 0) as exact_count, coalesce(f.goal_difference_count, 0) as goal_difference_count,
                coalesce(f.outcome_count, 0) as outcome_count
           from fresh f
-          full join (select * from prediction_tally where tournament_id = target) s using (user_id)
+          full join (select * from prediction_tally
+                      where tournament_id = target and user_id between first_user and last_user) s using (user_id)
          where (f.exact_count, f.goal_difference_count, f.outcome_count)
                is distinct from (s.exact_count, s.goal_difference_count, s.outcome_count)
     ),
@@ -66,22 +82,41 @@ begin
 end;
 $$;
 
--- A match's scored outcome changed (SPEC §6.5): its predictions' old tiers out, new tiers in.
--- A deleted match takes its predictions with it (gone before a statement trigger could read
--- them): the tournaments of deleted ended matches are rebuilt.
-create or replace function match_tallies() returns trigger
+-- A whole tournament's tallies from scratch (a scoring_result change, a deleted match, an
+-- operator's repair).
+create or replace function rebuild_tournament_tallies(target bigint) returns integer
+language sql as $$
+    select rebuild_tallies(target, 0, 9223372036854775807)
+$$;
+
+-- A match's scored outcome changed (SPEC §6.5), whoever wrote it: every league tournament of
+-- its tournament is marked, and its predictions move from their old tier to the new. A deleted
+-- ended match takes its predictions with it (gone before a statement trigger could read them):
+-- its tournament's tallies are rebuilt.
+create or replace function match_rescores() returns trigger
 language plpgsql as $$
 declare
+    touched bigint[];
     tournaments bigint[];
     users bigint[];
     tiers smallint[];
     signs integer[];
 begin
     if tg_op = 'DELETE' then
-        perform rebuild_tournament_tallies(tournament_id)
-           from (select distinct tournament_id from old_rows where status = 'ended') as deleted;
+        touched := array(select distinct tournament_id from old_rows where status = 'ended' order by 1);
+        perform from tournament where id = any(touched) order by id for no key update;
+        perform mark_tournaments_outdata(touched);
+        perform rebuild_tournament_tallies(t) from unnest(touched) as t;
         return null;
     end if;
+    touched := array(select distinct t
+                       from old_rows o join new_rows n using (id), unnest(array[o.tournament_id, n.tournament_id]) as t
+                      where match_outcome_changed(o, n) order by 1);
+    if cardinality(touched) = 0 then
+        return null;
+    end if;
+    perform hold_tournaments_for_deltas(touched);
+    perform mark_tournaments_outdata(touched);
     with changed as (
         select o, n from old_rows o join new_rows n using (id) where match_outcome_changed(o, n)
     ),
@@ -106,12 +141,11 @@ begin
 end;
 $$;
 
-call create_statement_triggers('match', 'tallies', array['update', 'delete']);
+call create_statement_triggers('match', 'rescores', array['update', 'delete']);
 
 -- A prediction inserted, changed or deleted for an ended match changes its user's tally, and
 -- their points in every league tournament of that tournament they take part in (SPEC §4). One
--- trigger does both, marks first: every writer locks league tournaments before tallies, so a
--- prediction edit and a result correction never deadlock.
+-- trigger does all of it, in the lock order above.
 create or replace function prediction_rescores() returns trigger
 language plpgsql as $$
 declare
@@ -147,6 +181,7 @@ begin
       join match m on m.id = p.match_id and m.status = 'ended'
       join tournament t on t.id = m.tournament_id;
     if d_tournaments is not null then
+        perform hold_tournaments_for_deltas(array(select distinct unnest(d_tournaments) order by 1));
         perform mark_league_tournaments_outdata(array(
             select distinct lt.id
               from unnest(d_tournaments, d_users) as d (tournament_id, user_id)

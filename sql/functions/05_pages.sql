@@ -23,9 +23,11 @@ returns boolean language sql immutable parallel safe as $$
            (n.league_id, n.tournament_id, n.participants_scores_status, n.participants_scores_updated_at)
 $$;
 
--- These leagues' bodies from scratch (LeagueSchema).
+-- These leagues' bodies from scratch (LeagueSchema). A render runs inside whatever transaction
+-- changed the page, the app's included: its times are written in UTC whatever the session's
+-- TimeZone, so a page never depends on who rendered it.
 create or replace function render_league_pages(ids bigint[]) returns table (league_id bigint, body text)
-language sql stable as $$
+language sql stable set timezone = 'UTC' as $$
     select l.id,
            json_build_object(
                'id', l.id,

@@ -1,0 +1,188 @@
+"""Adopting the app's existing database (SPEC §4.1), online: the app keeps reading and writing.
+
+1. **Schema**, one transaction: each contract table is locked in turn under a short lock timeout
+   (retried, then a failure naming the table), then the pipeline's columns (metadata only),
+   its tables (`sql/adopt/`), its functions and triggers (the repeatable files) and the
+   bookkeeping are created, and the versioned migrations up to the baseline are recorded as
+   applied. From its commit on, the triggers keep everything right for the app's writes.
+2. **Indexes** on the contract's tables, built concurrently, one at a time.
+3. **Constraints** added `not valid` in step 1 are validated (without blocking writers).
+4. **Tallies** from every ended match, one (tournament, range of users) per transaction; a
+   rebuild holds its tournament's row lock, a trigger's delta a share lock on it, so a
+   prediction written beside the back-fill is counted exactly once (03_tallies.sql).
+5. **Pages** of every league, in batches.
+
+Steps 2-5 are recorded in `schema_adoption` as they finish: a `migrate` that was stopped
+resumes where it left off. Every league tournament starts `outdata`, so the scores ticks
+compute standings from all the results already there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+import psycopg.errors
+
+from database.contract import CONTRACT, PIPELINE_COLUMNS, PIPELINE_TABLES
+from database.pool import DictConnection
+
+ADOPT_DIR_NAME = "adopt"
+# The versioned migration whose schema sql/adopt/ reproduces: later ones apply on top as usual.
+BASELINE = "010"
+LOCK_TIMEOUT_SECONDS = 1.0
+LOCK_ATTEMPTS = 5
+USERS_PER_TALLY_BATCH = 1024
+LEAGUES_PER_PAGE_BATCH = 500
+STEPS = ("indexes", "constraints", "tallies", "pages")
+
+# Bookkeeping of every migrated database (empty unless it was adopted).
+CREATE_ADOPTION_TABLE = """
+create table if not exists schema_adoption (
+    step    text primary key,
+    done_at timestamptz
+)
+"""
+RECORD_STEPS = "insert into schema_adoption (step) values " + ", ".join(f"('{step}')" for step in STEPS)
+UNFINISHED_STEPS = "select step from schema_adoption where done_at is null"
+FINISH_STEP = "update schema_adoption set done_at = now() where step = %(step)s"
+INVALID_INDEX = """
+select 1 from pg_index i join pg_class c on c.oid = i.indexrelid
+ where c.relname = %(name)s and c.relnamespace = 'public'::regnamespace and not i.indisvalid
+"""
+TALLY_BATCHES = """
+select m.tournament_id, b.first_user
+  from (select distinct tournament_id from match where status = 'ended') m,
+       generate_series(0, (select coalesce(max(id), 0) from app_user), %(size)s) as b (first_user)
+ order by 1, 2
+"""
+REBUILD_TALLIES = "select rebuild_tallies(%(tournament)s, %(first)s, %(last)s)"
+LEAGUE_BATCH = "select array(select id from league where id > %(after)s order by id limit %(size)s) as ids"
+REFRESH_PAGES = "select refresh_league_pages(%(ids)s)"
+VALIDATE = "alter table league_tournament validate constraint league_tournament_participants_scores_status_check"
+
+
+class LockUnavailable(RuntimeError):
+    """A table stayed locked by others through every attempt: nothing was changed."""
+
+    def __init__(self, table: str, attempts: int):
+        super().__init__(
+            f"could not lock table {table} within {LOCK_TIMEOUT_SECONDS:g} s in {attempts} attempts: a long "
+            f"transaction holds it (see pg_locks and pg_stat_activity); nothing was changed, run migrate again")
+        self.table = table
+
+
+@dataclass(frozen=True)
+class Statement:
+    text: str
+    table: str | None = None  # the table a lock wait of this statement is on, to name in a failure
+
+
+def adopt_dir(sql_dir: Path) -> Path:
+    return sql_dir / ADOPT_DIR_NAME
+
+
+def index_statements(sql_dir: Path) -> list[str]:
+    """The concurrent index builds of sql/adopt/3_indexes.sql, one a line."""
+    text = (adopt_dir(sql_dir) / "3_indexes.sql").read_text(encoding="utf-8")
+    return [line.rstrip(";") for line in text.splitlines() if line.startswith("create index")]
+
+
+def index_name(statement: str) -> str:
+    return statement.split(" if not exists ")[1].split()[0]
+
+
+def schema_statements(sql_dir: Path, repeatables: list[str]) -> list[Statement]:
+    """Step 1: each contract table locked in turn (a wait is named), then the DDL, which then waits for nothing."""
+    locks = [Statement(f"lock table {table.name} in access exclusive mode", table.name) for table in CONTRACT]
+    ddl = [(adopt_dir(sql_dir) / name).read_text(encoding="utf-8") for name in ("1_columns.sql", "2_tables.sql")]
+    return [*locks, Statement(CREATE_ADOPTION_TABLE), *map(Statement, ddl + repeatables), Statement(RECORD_STEPS)]
+
+
+def run_locked(conn: DictConnection, statements: list[Statement], *, sleep: Callable[[float], None],
+               then: Callable[[], None] = lambda: None) -> None:
+    """Run the statements (and `then`) in one transaction whose lock waits are short; retry a
+    lock wait after a pause, and give up naming the table waited for, having changed nothing."""
+    for attempt in range(1, LOCK_ATTEMPTS + 1):
+        current: Statement | None = None
+        try:
+            with conn.transaction():
+                conn.execute(f"set local lock_timeout = '{int(LOCK_TIMEOUT_SECONDS * 1000)}ms'")
+                for current in statements:
+                    conn.execute(current.text)
+                then()
+            return
+        except psycopg.errors.LockNotAvailable:
+            if attempt == LOCK_ATTEMPTS:
+                raise LockUnavailable(current.table if current and current.table else "unknown", attempt) from None
+            sleep(attempt * LOCK_TIMEOUT_SECONDS)
+
+
+def unfinished_steps(conn: DictConnection) -> list[str]:
+    """Adoption steps not done yet; none on a database that was never adopted."""
+    try:
+        rows = conn.execute(UNFINISHED_STEPS).fetchall()
+    except psycopg.errors.UndefinedTable:
+        return []
+    return [step for step in STEPS if step in {row["step"] for row in rows}]
+
+
+def _build_indexes(conn: DictConnection, sql_dir: Path) -> None:
+    for statement in index_statements(sql_dir):
+        name = index_name(statement)
+        if conn.execute(INVALID_INDEX, {"name": name}).fetchone():  # left by a build that was stopped
+            conn.execute(f"drop index concurrently {name}")
+        conn.execute(statement)
+
+
+def _build_tallies(conn: DictConnection) -> None:
+    size = USERS_PER_TALLY_BATCH
+    for batch in conn.execute(TALLY_BATCHES, {"size": size}).fetchall():
+        conn.execute(REBUILD_TALLIES, {"tournament": batch["tournament_id"], "first": batch["first_user"],
+                                       "last": batch["first_user"] + size - 1})
+
+
+def _render_pages(conn: DictConnection) -> None:
+    after = 0
+    while ids := conn.execute(LEAGUE_BATCH, {"after": after, "size": LEAGUES_PER_PAGE_BATCH}).fetchone()["ids"]:
+        conn.execute(REFRESH_PAGES, {"ids": ids})
+        after = ids[-1]
+
+
+def finish_steps(conn: DictConnection, sql_dir: Path) -> list[str]:
+    """Steps 2-5, those not yet done, each recorded as it finishes (on an autocommit connection)."""
+    actions: dict[str, Callable[[], object]] = {
+        "indexes": lambda: _build_indexes(conn, sql_dir),
+        "constraints": lambda: conn.execute(VALIDATE),
+        "tallies": lambda: _build_tallies(conn),
+        "pages": lambda: _render_pages(conn),
+    }
+    done = []
+    for step in unfinished_steps(conn):
+        actions[step]()
+        conn.execute(FINISH_STEP, {"step": step})
+        done.append(f"adopt: {step}")
+    return done
+
+
+def describe(conn: DictConnection, sql_dir: Path) -> list[str]:
+    """What adopting this database would do, in words an operator reads before a deploy."""
+    counts = conn.execute("""
+        select (select count(*) from league_tournament) as league_tournaments,
+               (select count(*) from match where status = 'ended') as ended,
+               (select count(*) from league) as leagues
+    """).fetchone()
+    columns = ", ".join(f"{table}.{column}" for table, names in PIPELINE_COLUMNS.items() for column in names)
+    indexes = ", ".join(index_name(s) for s in index_statements(sql_dir))
+    return [
+        f"add columns (metadata only, no rewrite): {columns}",
+        f"create tables: {', '.join(PIPELINE_TABLES)}",
+        "install the pipeline's functions and triggers (sql/functions/)",
+        f"build indexes concurrently: {indexes}",
+        f"mark all {counts['league_tournaments']} league tournaments outdata",
+        f"build prediction tallies from {counts['ended']} ended matches, in batches",
+        f"render the pages of {counts['leagues']} leagues, in batches",
+        f"record versioned migrations up to {BASELINE} as applied",
+    ]
