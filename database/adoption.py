@@ -27,7 +27,7 @@ import psycopg
 import psycopg.errors
 
 from database.contract import CONTRACT, PIPELINE_COLUMNS, PIPELINE_TABLES
-from database.pool import DictConnection
+from database.pool import DictConnection, one_row
 
 ADOPT_DIR_NAME = "adopt"
 # The versioned migration whose schema sql/adopt/ reproduces: later ones apply on top as usual.
@@ -61,6 +61,11 @@ select m.tournament_id, b.first_user
 REBUILD_TALLIES = "select rebuild_tallies(%(tournament)s, %(first)s, %(last)s)"
 LEAGUE_BATCH = "select array(select id from league where id > %(after)s order by id limit %(size)s) as ids"
 REFRESH_PAGES = "select refresh_league_pages(%(ids)s)"
+COUNTS = """
+select (select count(*) from league_tournament) as league_tournaments,
+       (select count(*) from match where status = 'ended') as ended,
+       (select count(*) from league) as leagues
+"""
 VALIDATE = "alter table league_tournament validate constraint league_tournament_participants_scores_status_check"
 
 
@@ -70,7 +75,8 @@ class LockUnavailable(RuntimeError):
     def __init__(self, table: str, attempts: int):
         super().__init__(
             f"could not lock table {table} within {LOCK_TIMEOUT_SECONDS:g} s in {attempts} attempts: a long "
-            f"transaction holds it (see pg_locks and pg_stat_activity); nothing was changed, run migrate again")
+            f"transaction holds it (see pg_locks and pg_stat_activity); nothing was changed, run migrate again"
+        )
         self.table = table
 
 
@@ -101,8 +107,13 @@ def schema_statements(sql_dir: Path, repeatables: list[str]) -> list[Statement]:
     return [*locks, Statement(CREATE_ADOPTION_TABLE), *map(Statement, ddl + repeatables), Statement(RECORD_STEPS)]
 
 
-def run_locked(conn: DictConnection, statements: list[Statement], *, sleep: Callable[[float], None],
-               then: Callable[[], None] = lambda: None) -> None:
+def run_locked(
+    conn: DictConnection,
+    statements: list[Statement],
+    *,
+    sleep: Callable[[float], None],
+    then: Callable[[], None] = lambda: None,
+) -> None:
     """Run the statements (and `then`) in one transaction whose lock waits are short; retry a
     lock wait after a pause, and give up naming the table waited for, having changed nothing."""
     for attempt in range(1, LOCK_ATTEMPTS + 1):
@@ -140,13 +151,19 @@ def _build_indexes(conn: DictConnection, sql_dir: Path) -> None:
 def _build_tallies(conn: DictConnection) -> None:
     size = USERS_PER_TALLY_BATCH
     for batch in conn.execute(TALLY_BATCHES, {"size": size}).fetchall():
-        conn.execute(REBUILD_TALLIES, {"tournament": batch["tournament_id"], "first": batch["first_user"],
-                                       "last": batch["first_user"] + size - 1})
+        conn.execute(
+            REBUILD_TALLIES,
+            {
+                "tournament": batch["tournament_id"],
+                "first": batch["first_user"],
+                "last": batch["first_user"] + size - 1,
+            },
+        )
 
 
 def _render_pages(conn: DictConnection) -> None:
     after = 0
-    while ids := conn.execute(LEAGUE_BATCH, {"after": after, "size": LEAGUES_PER_PAGE_BATCH}).fetchone()["ids"]:
+    while ids := one_row(conn.execute(LEAGUE_BATCH, {"after": after, "size": LEAGUES_PER_PAGE_BATCH}))["ids"]:
         conn.execute(REFRESH_PAGES, {"ids": ids})
         after = ids[-1]
 
@@ -169,11 +186,7 @@ def finish_steps(conn: DictConnection, sql_dir: Path) -> list[str]:
 
 def describe(conn: DictConnection, sql_dir: Path) -> list[str]:
     """What adopting this database would do, in words an operator reads before a deploy."""
-    counts = conn.execute("""
-        select (select count(*) from league_tournament) as league_tournaments,
-               (select count(*) from match where status = 'ended') as ended,
-               (select count(*) from league) as leagues
-    """).fetchone()
+    counts = one_row(conn.execute(COUNTS))
     columns = ", ".join(f"{table}.{column}" for table, names in PIPELINE_COLUMNS.items() for column in names)
     indexes = ", ".join(index_name(s) for s in index_statements(sql_dir))
     return [

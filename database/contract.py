@@ -15,7 +15,7 @@ from pathlib import Path
 
 from psycopg import sql
 
-from database.pool import DictConnection
+from database.pool import DictConnection, one_row
 
 # The types each kind of contract column may have in the app's database.
 ACCEPTED_TYPES = {
@@ -52,48 +52,104 @@ def _id(name: str = "id") -> Column:
 
 
 CONTRACT = (
-    Table("tournament", (
-        _id(), Column("name", "text"), Column("sofascore_unique_tournament_id", "integer"),
-        Column("sofascore_season_id", "integer"),
-        Column("scoring_result", "text", allowed=("regular_time", "after_extra_time"), needs_default=True),
-    ), unique=(("id",), ("sofascore_unique_tournament_id", "sofascore_season_id"))),
-    Table("match", (
-        _id(), _id("tournament_id"), _id("sofascore_event_id"), Column("round_number", "integer"),
-        Column("round_slug", "text", not_null=False), Column("round_prefix", "text", not_null=False),
-        Column("home_team", "text"), Column("away_team", "text"), Column("start_time", "timestamp"),
-        Column("status", "text", allowed=("open", "ended", "postponed", "canceled"), needs_default=True),
-        _score("home_score"), _score("away_score"), _score("home_score_regular"), _score("away_score_regular"),
-        _score("home_penalties"), _score("away_penalties"),
-    ), unique=(("id",), ("sofascore_event_id",))),
-    Table("league", (
-        _id(), Column("name", "text"), Column("points_exact", "integer", needs_default=True),
-        Column("points_goal_difference", "integer", needs_default=True),
-        Column("points_outcome", "integer", needs_default=True),
-    ), unique=(("id",),)),
-    Table("league_tournament", (_id(), _id("league_id"), _id("tournament_id")),
-          unique=(("id",), ("league_id", "tournament_id"))),
+    Table(
+        "tournament",
+        (
+            _id(),
+            Column("name", "text"),
+            Column("sofascore_unique_tournament_id", "integer"),
+            Column("sofascore_season_id", "integer"),
+            Column("scoring_result", "text", allowed=("regular_time", "after_extra_time"), needs_default=True),
+        ),
+        unique=(("id",), ("sofascore_unique_tournament_id", "sofascore_season_id")),
+    ),
+    Table(
+        "match",
+        (
+            _id(),
+            _id("tournament_id"),
+            _id("sofascore_event_id"),
+            Column("round_number", "integer"),
+            Column("round_slug", "text", not_null=False),
+            Column("round_prefix", "text", not_null=False),
+            Column("home_team", "text"),
+            Column("away_team", "text"),
+            Column("start_time", "timestamp"),
+            Column("status", "text", allowed=("open", "ended", "postponed", "canceled"), needs_default=True),
+            _score("home_score"),
+            _score("away_score"),
+            _score("home_score_regular"),
+            _score("away_score_regular"),
+            _score("home_penalties"),
+            _score("away_penalties"),
+        ),
+        unique=(("id",), ("sofascore_event_id",)),
+    ),
+    Table(
+        "league",
+        (
+            _id(),
+            Column("name", "text"),
+            Column("points_exact", "integer", needs_default=True),
+            Column("points_goal_difference", "integer", needs_default=True),
+            Column("points_outcome", "integer", needs_default=True),
+        ),
+        unique=(("id",),),
+    ),
+    Table(
+        "league_tournament",
+        (_id(), _id("league_id"), _id("tournament_id")),
+        unique=(("id",), ("league_id", "tournament_id")),
+    ),
     Table("app_user", (_id(), Column("name", "text")), unique=(("id",),)),
     Table("league_participant", (_id("league_id"), _id("user_id")), unique=(("league_id", "user_id"),)),
-    Table("prediction", (
-        _id("user_id"), _id("match_id"),
-        Column("home_score", "integer", non_negative=True), Column("away_score", "integer", non_negative=True),
-    ), unique=(("user_id", "match_id"),)),
-    Table("participant_score", (
-        _id("league_tournament_id"), _id("user_id"), Column("points", "integer"), Column("exact_count", "integer"),
-        Column("goal_difference_count", "integer"), Column("outcome_count", "integer"), Column("rank", "integer"),
-    ), unique=(("league_tournament_id", "user_id"),)),
+    Table(
+        "prediction",
+        (
+            _id("user_id"),
+            _id("match_id"),
+            Column("home_score", "integer", non_negative=True),
+            Column("away_score", "integer", non_negative=True),
+        ),
+        unique=(("user_id", "match_id"),),
+    ),
+    Table(
+        "participant_score",
+        (
+            _id("league_tournament_id"),
+            _id("user_id"),
+            Column("points", "integer"),
+            Column("exact_count", "integer"),
+            Column("goal_difference_count", "integer"),
+            Column("outcome_count", "integer"),
+            Column("rank", "integer"),
+        ),
+        unique=(("league_tournament_id", "user_id"),),
+    ),
 )
 
 # The pipeline's own columns on the contract's tables: absent before adoption (sql/adopt/1_columns.sql).
 PIPELINE_COLUMNS = {
     "match": ("last_checked_at", "settle_check_at"),
-    "league_tournament": ("participants_scores_status", "participants_scores_updated_at", "marked_outdata_at",
-                          "sync_claimed_at", "sync_run_id"),
+    "league_tournament": (
+        "participants_scores_status",
+        "participants_scores_updated_at",
+        "marked_outdata_at",
+        "sync_claimed_at",
+        "sync_run_id",
+    ),
     "participant_score": ("position",),
 }
 # The pipeline's own tables: absent before adoption (sql/adopt/2_tables.sql).
-PIPELINE_TABLES = ("tick_run", "queue_job", "round_fence", "stuck_alert", "prediction_tally", "league_standing",
-                   "league_page")
+PIPELINE_TABLES = (
+    "tick_run",
+    "queue_job",
+    "round_fence",
+    "stuck_alert",
+    "prediction_tally",
+    "league_standing",
+    "league_page",
+)
 
 
 @dataclass(frozen=True)
@@ -106,11 +162,20 @@ class PipelineObjects:
 
 def pipeline_objects(sql_dir: Path) -> PipelineObjects:
     """Read from the files that create them, so the list cannot fall behind."""
-    indexes = re.findall(r"^create index concurrently if not exists (\w+)",
-                         (sql_dir / "adopt" / "3_indexes.sql").read_text(encoding="utf-8"), flags=re.MULTILINE)
-    routines = sorted({name for path in sorted((sql_dir / "functions").glob("*.sql"))
-                       for name in re.findall(r"^create or replace (?:function|procedure) (\w+)",
-                                              path.read_text(encoding="utf-8"), flags=re.MULTILINE)})
+    indexes = re.findall(
+        r"^create index concurrently if not exists (\w+)",
+        (sql_dir / "adopt" / "3_indexes.sql").read_text(encoding="utf-8"),
+        flags=re.MULTILINE,
+    )
+    routines = sorted(
+        {
+            name
+            for path in sorted((sql_dir / "functions").glob("*.sql"))
+            for name in re.findall(
+                r"^create or replace (?:function|procedure) (\w+)", path.read_text(encoding="utf-8"), flags=re.MULTILINE
+            )
+        }
+    )
     return PipelineObjects(indexes=indexes, routines=routines)
 
 
@@ -143,6 +208,11 @@ select c.relname as table_name,
 """
 
 
+DUPLICATES = sql.SQL(
+    "select coalesce(sum(n), 0)::bigint as n from (select count(*) as n from {} group by {} having count(*) > 1) d"
+)
+
+
 @dataclass
 class Catalog:
     """What the database has, read once: columns by table, and unique keys by table."""
@@ -165,7 +235,7 @@ class Catalog:
 
 def _count(conn: DictConnection, table: str, condition: sql.Composable) -> int:
     query = sql.SQL("select count(*) as n from {} where ").format(sql.Identifier(table)) + condition
-    return conn.execute(query).fetchone()["n"]
+    return one_row(conn.execute(query))["n"]
 
 
 def _column_conflicts(conn: DictConnection, table: Table, column: Column, found: dict | None) -> list[Conflict]:
@@ -183,8 +253,11 @@ def _column_conflicts(conn: DictConnection, table: Table, column: Column, found:
         if nulls:
             conflicts.append(Conflict(table.name, column.name, "null where the contract needs a value", nulls))
     if column.allowed:
-        outside = _count(conn, table.name, sql.SQL("{} is not null and {}::text <> all({})").format(
-            name, name, sql.Literal(list(column.allowed))))
+        outside = _count(
+            conn,
+            table.name,
+            sql.SQL("{} is not null and {}::text <> all({})").format(name, name, sql.Literal(list(column.allowed))),
+        )
         if outside:
             allowed = ", ".join(column.allowed)
             conflicts.append(Conflict(table.name, column.name, f"values outside the contract's ({allowed})", outside))
@@ -201,12 +274,18 @@ def _unique_conflicts(conn: DictConnection, table: Table, catalog: Catalog) -> l
     for key in table.unique:
         if not all(name in columns for name in key) or tuple(sorted(key)) in catalog.unique.get(table.name, set()):
             continue
-        columns = sql.SQL(", ").join(map(sql.Identifier, key))
-        duplicates = conn.execute(sql.SQL(
-            "select coalesce(sum(n), 0)::bigint as n from (select count(*) as n from {} group by {} having count(*) > 1) d"
-        ).format(sql.Identifier(table.name), columns)).fetchone()["n"]
-        conflicts.append(Conflict(table.name, ", ".join(key), "no unique constraint or index on these columns"
-                                  + (", and rows that repeat a key" if duplicates else ""), duplicates or None))
+        duplicates = one_row(
+            conn.execute(DUPLICATES.format(sql.Identifier(table.name), sql.SQL(", ").join(map(sql.Identifier, key))))
+        )["n"]
+        conflicts.append(
+            Conflict(
+                table.name,
+                ", ".join(key),
+                "no unique constraint or index on these columns"
+                + (", and rows that repeat a key" if duplicates else ""),
+                duplicates or None,
+            )
+        )
     return conflicts
 
 

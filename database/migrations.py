@@ -28,7 +28,7 @@ import psycopg.errors
 
 from database import adoption
 from database.contract import Catalog, find_conflicts
-from database.pool import DictConnection
+from database.pool import DictConnection, one_row
 
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 REPEATABLE_DIR_NAME = "functions"
@@ -85,8 +85,9 @@ class MigrationConflicts(RuntimeError):
     """The database holds the app's tables but contradicts the contract: nothing was changed."""
 
     def __init__(self, conflicts: list[str]):
-        super().__init__("the database conflicts with the contract (SPEC §4.1); nothing was changed: "
-                         + "; ".join(conflicts))
+        super().__init__(
+            "the database conflicts with the contract (SPEC §4.1); nothing was changed: " + "; ".join(conflicts)
+        )
         self.conflicts = conflicts
 
 
@@ -153,7 +154,7 @@ def _plan(applied: dict[str, str | None], repeatables_applied: dict[str, str], s
 def _acquire_lock(conn: DictConnection, sleep: Callable[[float], None]) -> None:
     """Take the migrators' advisory lock, polling between transactions (see the module's docstring)."""
     deadline = time.monotonic() + LOCK_WAIT_SECONDS
-    while not conn.execute("select pg_try_advisory_lock(%s) as locked", (MIGRATION_LOCK_KEY,)).fetchone()["locked"]:
+    while not one_row(conn.execute("select pg_try_advisory_lock(%s) as locked", (MIGRATION_LOCK_KEY,)))["locked"]:
         if time.monotonic() > deadline:
             raise TimeoutError(f"another migrate has held the migration lock for {LOCK_WAIT_SECONDS:g} s")
         sleep(LOCK_POLL_SECONDS)
@@ -196,8 +197,9 @@ def _adopt(conn: DictConnection, sql_dir: Path, sleep: Callable[[float], None]) 
     return ["adopt: schema", *_apply_pending(conn, sql_dir)]
 
 
-def apply_migrations(conn: DictConnection, sql_dir: Path = SQL_DIR, *,
-                     sleep: Callable[[float], None] = time.sleep) -> list[str]:
+def apply_migrations(
+    conn: DictConnection, sql_dir: Path = SQL_DIR, *, sleep: Callable[[float], None] = time.sleep
+) -> list[str]:
     """Do what `migrate` does (on a dict-row autocommit connection); return the names applied.
 
     Raises MigrationConflicts or MigrationMismatch before changing anything, and
@@ -276,9 +278,11 @@ def _recorded(conn: DictConnection) -> _Recorded:
         rows = conn.execute(APPLIED_ALL).fetchall()
     except (psycopg.errors.UndefinedTable, psycopg.errors.UndefinedColumn):
         return _recorded_slowly(conn)
-    return _Recorded({r["name"]: r["checksum"] for r in rows if r["kind"] == "version"},
-                     {r["name"]: r["checksum"] for r in rows if r["kind"] == "repeatable"},
-                     [r["name"] for r in rows if r["kind"] == "adoption"])
+    return _Recorded(
+        {r["name"]: r["checksum"] for r in rows if r["kind"] == "version"},
+        {r["name"]: r["checksum"] for r in rows if r["kind"] == "repeatable"},
+        [r["name"] for r in rows if r["kind"] == "adoption"],
+    )
 
 
 def _recorded_slowly(conn: DictConnection) -> _Recorded:
@@ -293,8 +297,11 @@ def _recorded_slowly(conn: DictConnection) -> _Recorded:
         repeatables = conn.execute(APPLIED_REPEATABLES).fetchall()
     except psycopg.errors.UndefinedTable:
         repeatables = []
-    return _Recorded({r["version"]: r["checksum"] for r in versions}, {r["name"]: r["checksum"] for r in repeatables},
-                     [f"adopt: {step}" for step in adoption.unfinished_steps(conn)])
+    return _Recorded(
+        {r["version"]: r["checksum"] for r in versions},
+        {r["name"]: r["checksum"] for r in repeatables},
+        [f"adopt: {step}" for step in adoption.unfinished_steps(conn)],
+    )
 
 
 def migration_state(conn: DictConnection, sql_dir: Path = SQL_DIR) -> MigrationState:

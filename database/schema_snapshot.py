@@ -20,7 +20,7 @@ from psycopg.rows import dict_row
 
 from database.contract import PIPELINE_COLUMNS, PIPELINE_TABLES, pipeline_objects
 from database.migrations import SQL_DIR, apply_migrations
-from database.pool import DictConnection
+from database.pool import DictConnection, one_row
 
 SNAPSHOT_PATH = SQL_DIR / "schema.sql"
 
@@ -130,21 +130,25 @@ select pg_get_triggerdef(t.oid, true) as definition from pg_trigger t join pg_pr
 """
 
 
-def pipeline_snapshot(conn: psycopg.Connection, sql_dir: Path = SQL_DIR) -> str:
+def pipeline_snapshot(conn: DictConnection, sql_dir: Path = SQL_DIR) -> str:
     """Only the pipeline's objects, independent of the app's: its tables, its columns and their
     constraints on the contract's tables (by name), its indexes there, its functions and triggers."""
     objects = pipeline_objects(sql_dir)
-    parts = [_table(conn, row["oid"], row["relname"]) for row in conn.execute(TABLES).fetchall()
-             if row["relname"] in PIPELINE_TABLES]
+    parts = [
+        _table(conn, row["oid"], row["relname"])
+        for row in conn.execute(TABLES).fetchall()
+        if row["relname"] in PIPELINE_TABLES
+    ]
     for table, columns in PIPELINE_COLUMNS.items():
         params = {"table": table, "columns": list(columns)}
         parts += [_column(row) for row in conn.execute(PIPELINE_COLUMNS_QUERY, params)]
         parts += [f"{row['conname']} {row['definition']}" for row in conn.execute(PIPELINE_CONSTRAINTS, params)]
-    parts += [conn.execute(PIPELINE_INDEXES, {"name": name}).fetchone()["definition"] for name in objects.indexes]
+    parts += [one_row(conn.execute(PIPELINE_INDEXES, {"name": name}))["definition"] for name in objects.indexes]
     parts += [row["definition"] for row in conn.execute(PIPELINE_ROUTINES, {"names": objects.routines})]
     # A trigger's WHEN on an app column of another text type (varchar) shows a cast: not a difference.
-    parts += [row["definition"].replace("::text", "") for row in conn.execute(PIPELINE_TRIGGERS,
-                                                                             {"names": objects.routines})]
+    parts += [
+        row["definition"].replace("::text", "") for row in conn.execute(PIPELINE_TRIGGERS, {"names": objects.routines})
+    ]
     return re.sub(r"\bpublic\.", "", "\n".join(parts)) + "\n"
 
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from database.pool import DictConnection
+from database.pool import DictConnection, one_row
 from provider.base import ProviderEvent
-from repositories import one_row
 
 # SPEC §6.1 and §6.10: three arms, each served by its own partial index.
 _DUE_MATCHES = """

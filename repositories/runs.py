@@ -6,8 +6,7 @@ from datetime import datetime
 
 from psycopg.types.json import Jsonb
 
-from database.pool import DictConnection
-from repositories import one_row
+from database.pool import DictConnection, one_row
 
 START_RUN = """
 insert into tick_run (kind, trigger, started_at) values (%(kind)s, %(trigger)s, %(now)s) returning id

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from database.pool import DictConnection
-from repositories import one_row
+from database.pool import DictConnection, one_row
 
 LEAGUE_TOURNAMENTS = """
 select id, league_id, participants_scores_status as status from league_tournament

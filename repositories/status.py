@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from database.pool import DictConnection
-from repositories import one_row
+from database.pool import DictConnection, one_row
 from repositories.matches import DUE_ROUNDS
 
 DUE_NOW = f"select count(*) as rounds, coalesce(sum(due_matches), 0)::int as matches from ({DUE_ROUNDS}) as due"

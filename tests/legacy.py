@@ -13,8 +13,15 @@ from tests.support import ROOT
 
 EURO_2024 = ROOT.parent / "shared" / "data" / "euro2024.json"
 # SofaScore's knockout round numbers are arbitrary: these are EURO 2024's shape, not its order.
-ROUND_NUMBERS = {"Matchday 1": 1, "Matchday 2": 2, "Matchday 3": 3, "Round of 16": 5, "Quarter-finals": 27,
-                 "Semi-finals": 28, "Final": 29}
+ROUND_NUMBERS = {
+    "Matchday 1": 1,
+    "Matchday 2": 2,
+    "Matchday 3": 3,
+    "Round of 16": 5,
+    "Quarter-finals": 27,
+    "Semi-finals": 28,
+    "Final": 29,
+}
 USERS = 12
 
 APP_SCHEMA = """
@@ -100,20 +107,28 @@ def euro_matches() -> list[dict]:
             score = match["score"]
             final = score.get("et") or score["ft"]
             penalties = score.get("p") or [None, None]
-            rows.append({
-                "event_id": 12_000_000 + match["num"], "round_number": ROUND_NUMBERS[round_["name"]],
-                "home": match["team1"]["name"], "away": match["team2"]["name"],
-                "start": f"{match['date']} {match['time']}", "final": final, "regular": score["ft"],
-                "penalties": penalties,
-            })
+            rows.append(
+                {
+                    "event_id": 12_000_000 + match["num"],
+                    "round_number": ROUND_NUMBERS[round_["name"]],
+                    "home": match["team1"]["name"],
+                    "away": match["team2"]["name"],
+                    "start": f"{match['date']} {match['time']}",
+                    "final": final,
+                    "regular": score["ft"],
+                    "penalties": penalties,
+                }
+            )
     return rows
 
 
 def build_legacy_database(conn: psycopg.Connection) -> None:
     """The app's schema and a season of its data (autocommit connection)."""
     conn.execute(APP_SCHEMA)
-    conn.execute("insert into tournament (name, sofascore_unique_tournament_id, sofascore_season_id, scoring_result)"
-                 " values ('EURO 2024', 1, 56953, 'after_extra_time'), ('EURO 2024 (90 minutes)', 2, 56953, 'regular_time')")
+    conn.execute(
+        "insert into tournament (name, sofascore_unique_tournament_id, sofascore_season_id, scoring_result)"
+        " values ('EURO 2024', 1, 56953, 'after_extra_time'), ('EURO 2024 (90 minutes)', 2, 56953, 'regular_time')"
+    )
     for tournament_id in (1, 2):
         for m in euro_matches():
             conn.execute(
@@ -121,16 +136,30 @@ def build_legacy_database(conn: psycopg.Connection) -> None:
                                       status, home_score, away_score, home_score_regular, away_score_regular,
                                       home_penalties, away_penalties, venue)
                    values (%s, %s, %s, %s, %s, %s, 'ended', %s, %s, %s, %s, %s, %s, 'Stadium')""",
-                (tournament_id, m["event_id"] + tournament_id * 100, m["round_number"], m["home"], m["away"],
-                 m["start"], *m["final"], *m["regular"], *m["penalties"]))
-    conn.execute("insert into app_user (name, email) select 'User ' || i, 'u' || i || '@example.com'"
-                 f" from generate_series(1, {USERS}) i")
+                (
+                    tournament_id,
+                    m["event_id"] + tournament_id * 100,
+                    m["round_number"],
+                    m["home"],
+                    m["away"],
+                    m["start"],
+                    *m["final"],
+                    *m["regular"],
+                    *m["penalties"],
+                ),
+            )
+    conn.execute(
+        "insert into app_user (name, email) select 'User ' || i, 'u' || i || '@example.com'"
+        f" from generate_series(1, {USERS}) i"
+    )
     # Each user's predictions follow a pattern of their own: some exact, some not.
     conn.execute("""insert into prediction (user_id, match_id, home_score, away_score)
                     select u.id, m.id, (u.id + m.id) % 3, (u.id * m.id) % 3 from app_user u, match m
                      where (u.id + m.id) % 5 <> 0""")
-    conn.execute("insert into league (name, points_exact, points_goal_difference, points_outcome)"
-                 " values ('Office', 4, 3, 2), ('Family', 5, 2, 1)")
+    conn.execute(
+        "insert into league (name, points_exact, points_goal_difference, points_outcome)"
+        " values ('Office', 4, 3, 2), ('Family', 5, 2, 1)"
+    )
     conn.execute("insert into league_tournament (league_id, tournament_id) values (1, 1), (1, 2), (2, 1)")
     conn.execute("insert into league_participant (league_id, user_id) select 1, id from app_user")
     conn.execute("insert into league_participant (league_id, user_id) select 2, id from app_user where id <= 5")
@@ -150,8 +179,14 @@ def app_fingerprint(conn: psycopg.Connection, tables: dict[str, list[str]]) -> d
 
 def app_columns(conn: psycopg.Connection) -> dict[str, list[str]]:
     """Every table's columns, by table (the app's, before adoption)."""
-    rows = conn.cursor(row_factory=tuple_row).execute("select table_name, column_name from information_schema.columns"
-                        " where table_schema = 'public' order by table_name, ordinal_position").fetchall()
+    rows = (
+        conn.cursor(row_factory=tuple_row)
+        .execute(
+            "select table_name, column_name from information_schema.columns"
+            " where table_schema = 'public' order by table_name, ordinal_position"
+        )
+        .fetchall()
+    )
     tables: dict[str, list[str]] = {}
     for table, column in rows:
         tables.setdefault(table, []).append(column)
@@ -160,12 +195,16 @@ def app_columns(conn: psycopg.Connection) -> dict[str, list[str]]:
 
 def app_objects(conn: psycopg.Connection) -> set[tuple[str, str]]:
     """The app's constraints, indexes and triggers with their definitions."""
-    rows = conn.cursor(row_factory=tuple_row).execute("""
+    rows = (
+        conn.cursor(row_factory=tuple_row)
+        .execute("""
         select 'constraint ' || conname, pg_get_constraintdef(oid) from pg_constraint
          where connamespace = 'public'::regnamespace and contype <> 'n'
         union all
         select 'index ' || indexname, indexdef from pg_indexes where schemaname = 'public'
         union all
         select 'trigger ' || tgname, pg_get_triggerdef(oid) from pg_trigger where not tgisinternal
-    """).fetchall()
+    """)
+        .fetchall()
+    )
     return {(name, definition) for name, definition in rows}

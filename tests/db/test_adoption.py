@@ -37,8 +37,14 @@ def connect(url: str, **kwargs) -> psycopg.Connection:
 
 def migrate_cli(url: str, *args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "DATABASE_URL": url}
-    return subprocess.run([sys.executable, "-m", "flask", "--app", "app", "migrate", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "app", "migrate", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_check_says_adopt_and_what_migrate_would_do_changing_nothing(legacy_url):
@@ -77,17 +83,26 @@ def test_adoption_keeps_the_app_as_it_was_and_scores_every_past_result(legacy_ur
     with connect(legacy_url) as conn:
         assert_standings_match_reference(conn)
         assert standings_maintenance.differing_league_pages(conn, league_id=None) == []
-        leader = conn.execute("select points from participant_score where league_tournament_id = 1 and rank = 1"
-                              " limit 1").fetchone()
+        leader = conn.execute(
+            "select points from participant_score where league_tournament_id = 1 and rank = 1 limit 1"
+        ).fetchone()
         assert leader["points"] > 0, "past results count"
     assert services_of(app).verify() == []
     assert services_of(app).run_matches_tick()["rounds_due"] == 0, "every match is ended: nothing due"
 
 
 def test_a_second_migrate_finds_nothing_to_do_and_two_at_once_adopt_once(legacy_url):
-    processes = [subprocess.Popen([sys.executable, "-m", "flask", "--app", "app", "migrate"], cwd=ROOT,
-                                  env={**os.environ, "DATABASE_URL": legacy_url}, stdout=subprocess.PIPE,
-                                  stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-m", "flask", "--app", "app", "migrate"],
+            cwd=ROOT,
+            env={**os.environ, "DATABASE_URL": legacy_url},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
     outputs = sorted(p.communicate(timeout=120)[0] for p in processes)
     assert [p.returncode for p in processes] == [0, 0]
     assert outputs[0].startswith("applied: adopt: schema") and outputs[1].strip() == "nothing to apply"
@@ -96,23 +111,43 @@ def test_a_second_migrate_finds_nothing_to_do_and_two_at_once_adopt_once(legacy_
 
 CONFLICTS = {
     "a status outside the contract": (
-        "update match set status = 'finished' where id <= 3", "match.status: values outside the contract's", 3),
+        "update match set status = 'finished' where id <= 3",
+        "match.status: values outside the contract's",
+        3,
+    ),
     "a scoring_result outside the contract": (
-        "update tournament set scoring_result = 'golden_goal' where id = 2", "tournament.scoring_result", 1),
+        "update tournament set scoring_result = 'golden_goal' where id = 2",
+        "tournament.scoring_result",
+        1,
+    ),
     "a missing column": ("alter table match drop column round_prefix", "match.round_prefix: missing column", None),
     "a missing table": ("drop table participant_score", "participant_score: missing table", None),
     "an incompatible type": (
-        "alter table match alter column home_score type text", "match.home_score: type text", None),
+        "alter table match alter column home_score type text",
+        "match.home_score: type text",
+        None,
+    ),
     "a null where the contract needs a value": (
         "alter table app_user alter column name drop not null; update app_user set name = null where id <= 2",
-        "app_user.name: null where the contract needs a value", 2),
+        "app_user.name: null where the contract needs a value",
+        2,
+    ),
     "negative scores": (
         "alter table prediction drop constraint prediction_home_score_check;"
-        " update prediction set home_score = -1 where user_id = 1", "prediction.home_score: negative scores", None),
+        " update prediction set home_score = -1 where user_id = 1",
+        "prediction.home_score: negative scores",
+        None,
+    ),
     "a missing unique key": (
-        "alter table match drop constraint match_sofascore_event_id_key", "match.sofascore_event_id: no unique", None),
+        "alter table match drop constraint match_sofascore_event_id_key",
+        "match.sofascore_event_id: no unique",
+        None,
+    ),
     "a pipeline column already there": (
-        "alter table match add column last_checked_at text", "match.last_checked_at: already exists", None),
+        "alter table match add column last_checked_at text",
+        "match.last_checked_at: already exists",
+        None,
+    ),
 }
 
 
@@ -177,7 +212,9 @@ def tallies(conn, tournament_id: int = 1) -> set[tuple]:
 
 
 def tallies_from_scratch(conn, tournament_id: int = 1) -> set[tuple]:
-    return {tuple(row.values()) for row in conn.execute(FROM_SCRATCH).fetchall() if row["tournament_id"] == tournament_id}
+    return {
+        tuple(row.values()) for row in conn.execute(FROM_SCRATCH).fetchall() if row["tournament_id"] == tournament_id
+    }
 
 
 @pytest.fixture
@@ -192,15 +229,18 @@ def test_a_prediction_written_while_its_tournament_is_rebuilt_counts_once(adopte
     then the rebuild; and the rebuild first, then the app's delta (each waits for the other)."""
     writer, rebuilder = connect(adopted), connect(adopted)
     with connect(adopted) as db:
-        match = db.execute("select id from match where tournament_id = 1 and home_score = 5 and away_score = 1"
-                           ).fetchone()["id"]
+        match = db.execute(
+            "select id from match where tournament_id = 1 and home_score = 5 and away_score = 1"
+        ).fetchone()["id"]
         db.execute("delete from prediction where match_id = %s and user_id in (1, 2)", (match,))
         db.execute("truncate prediction_tally")  # as at the start of an adoption's back-fill
         before = tallies_from_scratch(db)
     try:
         # 1. The app's insert holds its delta uncommitted; the rebuild waits for it, then counts it once.
         writer.execute("begin")
-        writer.execute("insert into prediction (user_id, match_id, home_score, away_score) values (1, %s, 5, 1)", (match,))
+        writer.execute(
+            "insert into prediction (user_id, match_id, home_score, away_score) values (1, %s, 5, 1)", (match,)
+        )
         rebuild = threading.Thread(target=lambda: rebuilder.execute("select rebuild_tallies(1, 0, 1000)"))
         rebuild.start()
         with connect(adopted) as db:
@@ -212,8 +252,11 @@ def test_a_prediction_written_while_its_tournament_is_rebuilt_counts_once(adopte
         # 2. The rebuild holds the tournament uncommitted; the app's insert waits, then adds its delta.
         rebuilder.execute("begin")
         rebuilder.execute("select rebuild_tallies(1, 0, 1000)")
-        insert = threading.Thread(target=lambda: writer.execute(
-            "insert into prediction (user_id, match_id, home_score, away_score) values (2, %s, 4, 0)", (match,)))
+        insert = threading.Thread(
+            target=lambda: writer.execute(
+                "insert into prediction (user_id, match_id, home_score, away_score) values (2, %s, 4, 0)", (match,)
+            )
+        )
         insert.start()
         with connect(adopted) as db:
             wait_until_blocked(db)
@@ -229,8 +272,10 @@ def test_a_prediction_written_while_its_tournament_is_rebuilt_counts_once(adopte
 def test_a_page_rendered_in_the_apps_session_is_written_in_utc(adopted):
     """The app's sessions run in any TimeZone: a page its write renders is the same as ours."""
     with connect(adopted, options="-c timezone=Asia/Tokyo") as app_session:
-        app_session.execute("update league_tournament set participants_scores_status = 'up-to-date',"
-                            " participants_scores_updated_at = '2026-03-01T18:05:00+00:00' where id = 1")
+        app_session.execute(
+            "update league_tournament set participants_scores_status = 'up-to-date',"
+            " participants_scores_updated_at = '2026-03-01T18:05:00+00:00' where id = 1"
+        )
         body = app_session.execute("select body from league_page where league_id = 1").fetchone()["body"]
     assert '"participants_scores_updated_at" : "2026-03-01T18:05:00+00:00"' in body
     with connect(adopted) as conn:
