@@ -16,8 +16,16 @@ from flask import Flask
 
 from config import Settings
 from database.embedded import embedded_database_url
-from database.migrations import MigrationCheck, MigrationState, apply_migrations, check_migrations, migration_state
+from database.migrations import (
+    SQL_DIR,
+    MigrationCheck,
+    MigrationState,
+    apply_migrations,
+    check_migrations,
+    migration_state,
+)
 from database.pool import Pool, open_pool
+from database.removal import remove_pipeline
 from jobqueue.base import QueueBackend
 from jobqueue.postgres import PostgresQueue
 from jobqueue.redis import RedisQueue
@@ -130,6 +138,11 @@ class Services:
         """What `migrate` would do here, changing nothing."""
         with self.pool.connection() as conn:
             return check_migrations(conn)
+
+    def remove_pipeline(self) -> None:
+        """Drop everything the pipeline added to the app's database (database/removal.py)."""
+        with self.pool.connection() as conn:
+            remove_pipeline(conn, SQL_DIR, sleep=self.sleep)
 
     def migration_state(self) -> MigrationState:
         with self.pool.connection() as conn:

@@ -51,3 +51,20 @@ def migrate_command(check: bool) -> None:
         click.echo(json.dumps({"error": str(exc), "table": exc.table}), err=True)
         sys.exit(1)
     click.echo(f"applied: {', '.join(applied)}" if applied else "nothing to apply")
+
+
+@click.command("remove-pipeline")
+@click.option("--yes", is_flag=True, help="Confirm: the pipeline's tables, functions and triggers are dropped.")
+@with_appcontext
+def remove_pipeline_command(yes: bool) -> None:
+    """Take the pipeline out of the app's database: its triggers, functions, tables, indexes and
+    columns are dropped in one transaction; the app's tables and rows stay as they are."""
+    if not yes:
+        click.echo(json.dumps({"error": "this drops the pipeline's tables and history: repeat with --yes"}), err=True)
+        sys.exit(1)
+    try:
+        services_of(current_app).remove_pipeline()
+    except LockUnavailable as exc:
+        click.echo(json.dumps({"error": str(exc), "table": exc.table}), err=True)
+        sys.exit(1)
+    click.echo("removed the pipeline; the app's tables and rows are as they were")

@@ -26,7 +26,7 @@ from pathlib import Path
 import psycopg
 import psycopg.errors
 
-from database.contract import CONTRACT, PIPELINE_COLUMNS, PIPELINE_TABLES
+from database.contract import PIPELINE_COLUMNS, PIPELINE_TABLES
 from database.pool import DictConnection, one_row
 
 ADOPT_DIR_NAME = "adopt"
@@ -37,6 +37,19 @@ LOCK_ATTEMPTS = 5
 USERS_PER_TALLY_BATCH = 1024
 LEAGUES_PER_PAGE_BATCH = 500
 STEPS = ("indexes", "constraints", "tallies", "pages")
+# The schema step locks the contract's tables referencing ones first, the order in which the
+# app's own writes lock them (a write, then its foreign keys' checks): waiting for a table the
+# app holds never leaves it waiting for one this step holds.
+LOCK_ORDER = (
+    "prediction",
+    "participant_score",
+    "league_participant",
+    "match",
+    "league_tournament",
+    "tournament",
+    "league",
+    "app_user",
+)
 
 # Bookkeeping of every migrated database (empty unless it was adopted).
 CREATE_ADOPTION_TABLE = """
@@ -102,7 +115,7 @@ def index_name(statement: str) -> str:
 
 def schema_statements(sql_dir: Path, repeatables: list[str]) -> list[Statement]:
     """Step 1: each contract table locked in turn (a wait is named), then the DDL, which then waits for nothing."""
-    locks = [Statement(f"lock table {table.name} in access exclusive mode", table.name) for table in CONTRACT]
+    locks = [Statement(f"lock table {table} in access exclusive mode", table) for table in LOCK_ORDER]
     ddl = [(adopt_dir(sql_dir) / name).read_text(encoding="utf-8") for name in ("1_columns.sql", "2_tables.sql")]
     return [*locks, Statement(CREATE_ADOPTION_TABLE), *map(Statement, ddl + repeatables), Statement(RECORD_STEPS)]
 

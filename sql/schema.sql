@@ -237,14 +237,18 @@ CREATE OR REPLACE FUNCTION apply_tally_deltas(tournaments bigint[], users bigint
  RETURNS void
  LANGUAGE sql
 AS $function$
+    with summed as (
+        select tournament_id, user_id,
+               coalesce(sum(sign) filter (where tier = 3), 0) as exact_count,
+               coalesce(sum(sign) filter (where tier = 2), 0) as goal_difference_count,
+               coalesce(sum(sign) filter (where tier = 1), 0) as outcome_count
+          from unnest(tournaments, users, tiers, signs) as d (tournament_id, user_id, tier, sign)
+         where tier > 0
+         group by tournament_id, user_id
+    )
     insert into prediction_tally as t (tournament_id, user_id, exact_count, goal_difference_count, outcome_count)
-    select tournament_id, user_id,
-           coalesce(sum(sign) filter (where tier = 3), 0),
-           coalesce(sum(sign) filter (where tier = 2), 0),
-           coalesce(sum(sign) filter (where tier = 1), 0)
-      from unnest(tournaments, users, tiers, signs) as d (tournament_id, user_id, tier, sign)
-     where tier > 0
-     group by tournament_id, user_id
+    select * from summed
+     where (exact_count, goal_difference_count, outcome_count) <> (0, 0, 0)  -- a tier out and the same in: no write
      order by tournament_id, user_id
     on conflict (tournament_id, user_id) do update
        set exact_count = t.exact_count + excluded.exact_count,

@@ -280,3 +280,34 @@ def test_a_page_rendered_in_the_apps_session_is_written_in_utc(adopted):
     assert '"participants_scores_updated_at" : "2026-03-01T18:05:00+00:00"' in body
     with connect(adopted) as conn:
         assert standings_maintenance.differing_league_pages(conn, league_id=None) == []
+
+
+def test_removing_the_pipeline_leaves_the_app_as_it_was_before_adoption(legacy_url):
+    with psycopg.connect(legacy_url, autocommit=True) as conn:
+        columns = app_columns(conn)
+        before = app_objects(conn), app_fingerprint(conn, columns)
+    assert migrate_cli(legacy_url).returncode == 0
+    refused = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "app", "remove-pipeline"],
+        cwd=ROOT,
+        env={**os.environ, "DATABASE_URL": legacy_url},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert refused.returncode == 1 and "--yes" in refused.stderr
+    removed = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "app", "remove-pipeline", "--yes"],
+        cwd=ROOT,
+        env={**os.environ, "DATABASE_URL": legacy_url},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert removed.returncode == 0, removed.stderr
+    with psycopg.connect(legacy_url, autocommit=True) as conn:
+        assert app_columns(conn) == columns, "the pipeline's tables and columns are gone, the app's are all there"
+        assert (app_objects(conn), app_fingerprint(conn, columns)) == before
+        routines = conn.execute("select proname from pg_proc where pronamespace = 'public'::regnamespace").fetchall()
+        assert routines == [("app_audit_prediction",)], "only the app's own function is left"
+    assert migrate_cli(legacy_url, "--check").stdout.startswith("adopt"), "and it can be adopted again"
