@@ -101,9 +101,14 @@ select target.league_tournament_id,
   from target
 """
 
-# Two ticks refreshing one league's standings would each sum what its own snapshot saw: the
-# league row is locked first (not against FK key-share locks), so refreshes take turns.
-LOCK_LEAGUES = "select id from league where id = any(%(league_ids)s) order by id for no key update"
+# Two ticks refreshing one league's standings would each sum what its own snapshot saw, so
+# refreshes take turns on a transaction-level advisory lock per league, taken in league order.
+# Not the league's row: the app's own edits of its leagues must never wait for a calculation.
+LEAGUE_REFRESH_LOCKS = 720_160_117  # the lock space of these locks, shared by every tick
+LOCK_LEAGUES = f"""
+select pg_advisory_xact_lock({LEAGUE_REFRESH_LOCKS}, (id %% 2147483647)::int)
+  from (select id from unnest(%(league_ids)s::bigint[]) as id order by id) as ordered
+"""
 
 # The whole league's standings, refreshed from its tournaments' rows in the same transaction.
 REFRESH_LEAGUE_STANDINGS = """

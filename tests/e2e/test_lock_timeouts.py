@@ -168,3 +168,32 @@ def test_a_match_row_held_by_another_session_fails_its_round_only(make_app, sett
     assert response.status_code == 200 and elapsed < BUDGET + MARGIN, (elapsed, summary)
     assert (summary["rounds_failed"], summary["rounds_processed"]) == (1, 2)
     assert [match_row(db, n)["status"] for n in (1, 2, 3)] == ["ended", "open", "ended"]
+
+
+# What the app's own writes wait for in the pipeline's triggers, at most, beside a scores tick:
+# the tick locks a league tournament's row only to claim it and to finish it (milliseconds), never
+# during the recalculation's long statements, so an app session with a lock timeout this short
+# writes through a tick that is mid-calculation.
+APP_LOCK_TIMEOUT = "200ms"
+
+
+@pytest.mark.timeout(30)
+def test_the_apps_writes_do_not_wait_for_a_scores_tick_mid_calculation(real_time_app, db, leagues, database_url):
+    services = services_of(real_time_app)
+    blocker = hold(database_url, "lock table participant_score in share row exclusive mode")
+    tick = threading.Thread(target=services.run_scores_tick)
+    tick.start()
+    try:
+        wait_until_blocked(db)  # the tick is inside its recalculation, its rows claimed `syncing`
+        league = db.execute("select league_id from league_tournament where id = %s", (leagues[0]["id"],)).fetchone()
+        newcomer = insert(db, "app_user", name="Newcomer")
+        match = db.execute("select id from match").fetchone()["id"]
+        with psycopg.connect(database_url, autocommit=True, options=f"-c lock_timeout={APP_LOCK_TIMEOUT}") as app:
+            app.execute("insert into league_participant values (%s, %s)", (league["league_id"], newcomer["id"]))
+            app.execute("insert into prediction values (%s, %s, 2, 0)", (newcomer["id"], match))
+            app.execute("update league set points_outcome = 1 where id = %s", (league["league_id"],))
+    finally:
+        blocker.rollback()
+        blocker.close()
+        tick.join(20)
+    assert lt_statuses(db)[leagues[0]["id"]] == "outdata", "marked during the calculation: left for the next tick"
