@@ -9,7 +9,7 @@ import os
 import subprocess
 import sys
 import threading
-from datetime import timezone
+from datetime import UTC
 
 import psycopg
 import pytest
@@ -98,7 +98,7 @@ def test_adoption_keeps_the_app_as_it_was_and_scores_every_past_result(
             "update match set status = 'open', home_score = null, away_score = null, home_score_regular = null,"
             " away_score_regular = null where tournament_id = 1 and round_number = 29 returning *"
         ).fetchone()
-    kickoff = final["start_time"].replace(tzinfo=timezone.utc)  # a `timestamp` kick-off is UTC
+    kickoff = final["start_time"].replace(tzinfo=UTC)  # a `timestamp` kick-off is UTC
     standin.round(
         round_path(1, 56953, 29),
         [
