@@ -133,7 +133,7 @@ class Settings:
     tick_matches_budget_seconds: float = 240.0
     tick_scores_budget_seconds: float = 120.0
     tick_matches_max_rounds: int = 50
-    tick_scores_max_leagues: int = 500
+    tick_scores_max_leagues: int = 100_000
     scores_sync_lease_minutes: int = 10
     result_settle_minutes: int = 180
     provider_max_rps: float = 3.0
@@ -162,7 +162,7 @@ class Settings:
             tick_matches_budget_seconds=_number(env, "TICK_MATCHES_BUDGET_SECONDS", 240.0, positive=True, maximum=3600),
             tick_scores_budget_seconds=_number(env, "TICK_SCORES_BUDGET_SECONDS", 120.0, positive=True, maximum=3600),
             tick_matches_max_rounds=_integer(env, "TICK_MATCHES_MAX_ROUNDS", 50, minimum=1, maximum=500),
-            tick_scores_max_leagues=_integer(env, "TICK_SCORES_MAX_LEAGUES", 500, minimum=1, maximum=5000),
+            tick_scores_max_leagues=_integer(env, "TICK_SCORES_MAX_LEAGUES", 100_000, minimum=1, maximum=100_000),
             scores_sync_lease_minutes=_integer(env, "SCORES_SYNC_LEASE_MINUTES", 10, minimum=1, maximum=24 * 60),
             result_settle_minutes=_integer(env, "RESULT_SETTLE_MINUTES", 180, maximum=7 * 24 * 60),
             provider_max_rps=_number(env, "PROVIDER_MAX_RPS", 3.0, positive=True, maximum=100),

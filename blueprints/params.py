@@ -49,7 +49,7 @@ class MatchesTickParams(Schema):
 
 
 class ScoresTickParams(Schema):
-    max_leagues = WholeNumber(validate=validate.Range(min=1, max=5000))
+    max_leagues = WholeNumber(validate=validate.Range(min=1, max=100_000))
     dry_run = StrictBoolean(load_default=False)
 
 

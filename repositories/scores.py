@@ -13,7 +13,7 @@ _CLAIMABLE = """
      where (participants_scores_status = 'outdata'
             or (participants_scores_status = 'syncing'
                 and (sync_claimed_at is null or sync_claimed_at <= %(lease_cutoff)s)))
-       and not (id = any(%(handled)s))
+       and id not in (select unnest(%(handled)s::bigint[]))  -- hashed: a long tick's list costs nothing per row
        and (not %(small_only)s
             or (select count(*) from league_participant lp
                  where lp.league_id = league_tournament.league_id) <= %(small_participants)s)

@@ -1,6 +1,7 @@
 """The scores tick against a hand-worked table (SPEC §7), plus its no-lost-update guarantees."""
 
 import dataclasses
+import time
 import threading
 from datetime import timedelta
 
@@ -211,6 +212,19 @@ def test_rows_the_budget_does_not_reach_are_never_claimed(make_app, settings, db
     assert summary["league_tournaments_updated"] == summary["league_tournaments_claimed"]
     assert list(lt_statuses(db).values()).count("outdata") == waiting - scores_repo.CLAIM_BATCH
     assert "syncing" not in lt_statuses(db).values(), "claimed as reached: nothing waits for a lease"
+
+
+def test_one_tick_drains_more_than_the_old_cap_of_500_within_its_budget(services, settings, db, world):
+    """The default cap is a safety limit, not a throttle: every marked league tournament is
+    brought up to date by one tick (SPEC §3)."""
+    more_waiting_rows(db, 600)
+    waiting = len(lt_statuses(db))
+    started = time.monotonic()
+    summary = services.run_scores_tick()
+    assert summary["league_tournaments_updated"] == waiting > 500
+    assert set(lt_statuses(db).values()) == {"up-to-date"}
+    assert summary["duration_ms"] < settings.tick_scores_budget_seconds * 1000
+    assert time.monotonic() - started < settings.tick_scores_budget_seconds
 
 
 def test_under_budget_pressure_the_longest_waiting_row_is_done_first(make_app, settings, db, world):

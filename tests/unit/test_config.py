@@ -16,7 +16,7 @@ def test_defaults_follow_the_spec():
     assert settings.sofascore_base_url == "https://api.sofascore.com/api/v1"
     assert settings.retry_delays == (30.0, 60.0, 120.0)
     assert (settings.tick_matches_budget_seconds, settings.tick_scores_budget_seconds) == (240.0, 120.0)
-    assert (settings.tick_matches_max_rounds, settings.tick_scores_max_leagues) == (50, 500)
+    assert (settings.tick_matches_max_rounds, settings.tick_scores_max_leagues) == (50, 100_000)
     assert (settings.match_result_delay_minutes, settings.match_recheck_minutes) == (120, 10)
     assert (settings.postponed_recheck_minutes, settings.result_settle_minutes) == (360, 180)
     assert (settings.scores_sync_lease_minutes, settings.provider_max_rps) == (10, 3.0)
@@ -38,7 +38,7 @@ def test_tokens_are_comma_separated_for_rotation():
         ("MATCH_RECHECK_MINUTES", "-1"),
         ("TICK_MATCHES_MAX_ROUNDS", "0"),
         ("TICK_MATCHES_MAX_ROUNDS", "501"),
-        ("TICK_SCORES_MAX_LEAGUES", "5001"),
+        ("TICK_SCORES_MAX_LEAGUES", "100001"),
         ("PROVIDER_MAX_RPS", "0"),
         ("SCORES_SYNC_LEASE_MINUTES", "x"),
         ("RESULT_SETTLE_MINUTES", "-3"),

@@ -73,7 +73,7 @@ def test_a_matches_tick_parameter_of_the_wrong_kind_is_400(client, query, body, 
     assert response.status_code == 400 and field in response.get_json()["details"]
 
 
-@pytest.mark.parametrize("query", ["max_leagues=0", "max_leagues=5001", "max_leagues=x", "dry_run=2"])
+@pytest.mark.parametrize("query", ["max_leagues=0", "max_leagues=100001", "max_leagues=x", "dry_run=2"])
 def test_a_scores_tick_parameter_out_of_range_is_400(client, query):
     response = client.post(f"/internal/tick/scores?{query}", headers=AUTH)
     assert response.status_code == 400 and query.split("=")[0] in response.get_json()["details"]
