@@ -1,8 +1,8 @@
 """The scores tick against a hand-worked table (SPEC §7), plus its no-lost-update guarantees."""
 
 import dataclasses
-import time
 import threading
+import time
 from datetime import timedelta
 
 import pytest
