@@ -32,8 +32,10 @@ from database.pool import DictConnection, one_row
 ADOPT_DIR_NAME = "adopt"
 # The versioned migration whose schema sql/adopt/ reproduces: later ones apply on top as usual.
 BASELINE = "010"
-LOCK_TIMEOUT_SECONDS = 1.0
-LOCK_ATTEMPTS = 5
+# Each table's lock is waited for this long at most, so the app's statements queued behind the
+# schema step wait about a second in all (eight tables), however long another transaction holds one.
+LOCK_TIMEOUT_SECONDS = 0.1
+LOCK_ATTEMPTS = 20
 USERS_PER_TALLY_BATCH = 1024
 LEAGUES_PER_PAGE_BATCH = 500
 STEPS = ("indexes", "constraints", "tallies", "pages")
@@ -65,12 +67,14 @@ INVALID_INDEX = """
 select 1 from pg_index i join pg_class c on c.oid = i.indexrelid
  where c.relname = %(name)s and c.relnamespace = 'public'::regnamespace and not i.indisvalid
 """
+# Ranges of 1,024 of the users who predicted, by id (sparse ids make no empty batches).
 TALLY_BATCHES = """
-select m.tournament_id, b.first_user
-  from (select distinct tournament_id from match where status = 'ended') m,
-       generate_series(0, (select coalesce(max(id), 0) from app_user), %(size)s) as b (first_user)
- order by 1, 2
+select min(user_id) as first_user, max(user_id) as last_user
+  from (select id as user_id, (row_number() over (order by id) - 1) / %(size)s as batch from app_user) as numbered
+ group by batch order by batch
 """
+ENDED_TOURNAMENTS = "select distinct tournament_id from match where status = 'ended' order by 1"
+MARK_TOURNAMENT = "select mark_tournaments_outdata(array[%(tournament)s::bigint])"
 REBUILD_TALLIES = "select rebuild_tallies(%(tournament)s, %(first)s, %(last)s)"
 LEAGUE_BATCH = "select array(select id from league where id > %(after)s order by id limit %(size)s) as ids"
 REFRESH_PAGES = "select refresh_league_pages(%(ids)s)"
@@ -87,7 +91,7 @@ class LockUnavailable(RuntimeError):
 
     def __init__(self, table: str, attempts: int):
         super().__init__(
-            f"could not lock table {table} within {LOCK_TIMEOUT_SECONDS:g} s in {attempts} attempts: a long "
+            f"could not lock table {table} (waiting {LOCK_TIMEOUT_SECONDS:g} s each time) in {attempts} attempts: a long "
             f"transaction holds it (see pg_locks and pg_stat_activity); nothing was changed, run migrate again"
         )
         self.table = table
@@ -113,9 +117,14 @@ def index_name(statement: str) -> str:
     return statement.split(" if not exists ")[1].split()[0]
 
 
+def table_locks() -> list[Statement]:
+    """Each contract table locked in turn, a wait named: what follows in the transaction waits for nothing."""
+    return [Statement(f"lock table {table} in access exclusive mode", table) for table in LOCK_ORDER]
+
+
 def schema_statements(sql_dir: Path, repeatables: list[str]) -> list[Statement]:
-    """Step 1: each contract table locked in turn (a wait is named), then the DDL, which then waits for nothing."""
-    locks = [Statement(f"lock table {table} in access exclusive mode", table) for table in LOCK_ORDER]
+    """Step 1: the contract tables locked, then the pipeline's columns, tables, functions and triggers."""
+    locks = table_locks()
     ddl = [(adopt_dir(sql_dir) / name).read_text(encoding="utf-8") for name in ("1_columns.sql", "2_tables.sql")]
     return [*locks, Statement(CREATE_ADOPTION_TABLE), *map(Statement, ddl + repeatables), Statement(RECORD_STEPS)]
 
@@ -141,7 +150,7 @@ def run_locked(
         except psycopg.errors.LockNotAvailable:
             if attempt == LOCK_ATTEMPTS:
                 raise LockUnavailable(current.table if current and current.table else "unknown", attempt) from None
-            sleep(attempt * LOCK_TIMEOUT_SECONDS)
+            sleep(min(attempt * 0.5, 5.0))  # the app's own transactions finish meanwhile
 
 
 def unfinished_steps(conn: DictConnection) -> list[str]:
@@ -162,16 +171,15 @@ def _build_indexes(conn: DictConnection, sql_dir: Path) -> None:
 
 
 def _build_tallies(conn: DictConnection) -> None:
-    size = USERS_PER_TALLY_BATCH
-    for batch in conn.execute(TALLY_BATCHES, {"size": size}).fetchall():
-        conn.execute(
-            REBUILD_TALLIES,
-            {
-                "tournament": batch["tournament_id"],
-                "first": batch["first_user"],
-                "last": batch["first_user"] + size - 1,
-            },
-        )
+    """Each tournament's tallies, a range of users a transaction, then its league tournaments
+    marked again: a tick that calculated one from a half-built tally does it over."""
+    batches = conn.execute(TALLY_BATCHES, {"size": USERS_PER_TALLY_BATCH}).fetchall()
+    for tournament in [row["tournament_id"] for row in conn.execute(ENDED_TOURNAMENTS)]:
+        for batch in batches:
+            conn.execute(
+                REBUILD_TALLIES, {"tournament": tournament, "first": batch["first_user"], "last": batch["last_user"]}
+            )
+        conn.execute(MARK_TOURNAMENT, {"tournament": tournament})
 
 
 def _render_pages(conn: DictConnection) -> None:

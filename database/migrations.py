@@ -167,23 +167,34 @@ def _record(conn: DictConnection, versions: list[SqlFile], repeatables: list[Sql
         conn.execute(RECORD_REPEATABLE, {"name": repeatable.name, "checksum": repeatable.checksum})
 
 
-def _apply_pending(conn: DictConnection, sql_dir: Path) -> list[str]:
-    """Versioned files not yet applied, then changed repeatable files, in one transaction."""
-    with conn.transaction():
+def _apply_pending(conn: DictConnection, sql_dir: Path, sleep: Callable[[float], None], *, live: bool) -> list[str]:
+    """Versioned files not yet applied, then changed repeatable files, in one transaction; on a
+    live database (its contract tables in use) that transaction first locks each table as
+    adoption does, so the app waits about a second at most, and a busy table is named."""
+    conn.execute(CREATE_MIGRATION_TABLE)
+    conn.execute(ADD_CHECKSUM_COLUMN)
+    recorded = _recorded(conn)
+    plan = _plan(recorded.versions, recorded.repeatables, sql_dir)
+    if plan.mismatched:
+        raise MigrationMismatch(plan.mismatched)
+    for migration in available_migrations(sql_dir):
+        if migration.name in recorded.versions and recorded.versions[migration.name] is None:
+            conn.execute(RECORD_MISSING_CHECKSUM, {"version": migration.name, "checksum": migration.checksum})
+    if not plan.versions and not plan.repeatables:
+        return []
+
+    def apply() -> None:
         for statement in BOOKKEEPING:
             conn.execute(statement)
-        applied = {row["version"]: row["checksum"] for row in conn.execute(APPLIED)}
-        plan = _plan(applied, {row["name"]: row["checksum"] for row in conn.execute(APPLIED_REPEATABLES)}, sql_dir)
-        if plan.mismatched:
-            raise MigrationMismatch(plan.mismatched)
-        for migration in available_migrations(sql_dir):
-            if migration.name in applied:
-                conn.execute(RECORD_MISSING_CHECKSUM, {"version": migration.name, "checksum": migration.checksum})
-        for migration in plan.versions:
-            conn.execute(migration.sql())
-        for repeatable in plan.repeatables:
-            conn.execute(repeatable.sql())
+        for sql_file in plan.versions + plan.repeatables:
+            conn.execute(sql_file.sql())
         _record(conn, plan.versions, plan.repeatables)
+
+    if live:
+        adoption.run_locked(conn, adoption.table_locks(), sleep=sleep, then=apply)
+    else:
+        with conn.transaction():
+            apply()
     return plan.names()
 
 
@@ -194,7 +205,7 @@ def _adopt(conn: DictConnection, sql_dir: Path, sleep: Callable[[float], None]) 
     statements = [adoption.Statement(text) for text in BOOKKEEPING[:3]]
     statements += adoption.schema_statements(sql_dir, [r.sql() for r in repeatables])
     adoption.run_locked(conn, statements, sleep=sleep, then=lambda: _record(conn, baseline, repeatables))
-    return ["adopt: schema", *_apply_pending(conn, sql_dir)]
+    return ["adopt: schema", *_apply_pending(conn, sql_dir, sleep, live=True)]
 
 
 def apply_migrations(
@@ -206,7 +217,7 @@ def apply_migrations(
     adoption.LockUnavailable when a table stayed locked by others (nothing changed either).
     """
     conn.execute("set statement_timeout = 0")
-    conn.execute("set lock_timeout = 0")  # waiting for a busy table is expected here; adoption bounds its own waits
+    conn.execute("set lock_timeout = 0")  # each step that locks the app's tables bounds its own waits
     _acquire_lock(conn, sleep)
     try:
         check = check_migrations(conn, sql_dir)
@@ -214,7 +225,10 @@ def apply_migrations(
             raise MigrationMismatch(check.mismatched)
         if check.conflicts:
             raise MigrationConflicts(check.conflicts)
-        applied = _adopt(conn, sql_dir, sleep) if check.case == ADOPT else _apply_pending(conn, sql_dir)
+        if check.case == ADOPT:
+            applied = _adopt(conn, sql_dir, sleep)
+        else:
+            applied = _apply_pending(conn, sql_dir, sleep, live=check.case != FRESH)
         return applied + adoption.finish_steps(conn, sql_dir)
     finally:
         conn.execute("select pg_advisory_unlock(%s)", (MIGRATION_LOCK_KEY,))

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 
 import psycopg
 from psycopg.rows import DictRow, dict_row
+from psycopg.types.datetime import TimestampLoader
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 # What the pool lends: connections whose rows are dicts (open_pool's row factory).
@@ -35,6 +37,18 @@ def connection_lost(exc: BaseException) -> bool:
     return False
 
 
+class UtcTimestampLoader(TimestampLoader):
+    """`timestamp without time zone` (an adopted app's `match.start_time`) means UTC: loaded
+    aware, so it compares and prints like every `timestamptz` the service reads."""
+
+    def load(self, data: psycopg.abc.Buffer) -> datetime:
+        return super().load(data).replace(tzinfo=UTC)
+
+
+def _configure(conn: DictConnection) -> None:
+    conn.adapters.register_loader("timestamp", UtcTimestampLoader)
+
+
 def open_pool(conninfo: str, *, max_size: int, timeout: float) -> Pool:
     """Open a pool whose connections are checked on checkout, so a restarted database heals."""
     # UTC sessions: timestamps the database writes into JSON read like Python's isoformat().
@@ -52,6 +66,7 @@ def open_pool(conninfo: str, *, max_size: int, timeout: float) -> Pool:
             "connect_timeout": max(1, int(timeout)),
             "options": options,
         },
+        configure=_configure,
         check=ConnectionPool.check_connection,
         open=True,
         name="app",

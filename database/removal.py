@@ -10,7 +10,7 @@ from pathlib import Path
 
 from psycopg import sql
 
-from database.adoption import LOCK_ORDER, Statement, run_locked
+from database.adoption import Statement, run_locked, table_locks
 from database.contract import PIPELINE_COLUMNS, PIPELINE_TABLES, pipeline_objects
 from database.pool import DictConnection
 
@@ -20,7 +20,7 @@ BOOKKEEPING_TABLES = ("schema_migration", "schema_repeatable", "schema_adoption"
 def removal_statements(sql_dir: Path) -> list[Statement]:
     """Every statement of the removal, the locks first (a wait is named, as in adoption)."""
     objects = pipeline_objects(sql_dir)
-    statements = [Statement(f"lock table {table} in access exclusive mode", table) for table in LOCK_ORDER]
+    statements = table_locks()
     # A routine's triggers go with it (cascade); none of the app's objects depends on them.
     statements += [
         Statement(sql.SQL("drop routine if exists {} cascade").format(sql.Identifier(name)).as_string())

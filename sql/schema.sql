@@ -273,15 +273,6 @@ begin
 end;
 $procedure$;
 
-CREATE OR REPLACE FUNCTION hold_tournaments_for_deltas(ids bigint[])
- RETURNS void
- LANGUAGE plpgsql
-AS $function$
-begin
-    perform from tournament where id = any(ids) order by id for share;
-end;
-$function$;
-
 CREATE OR REPLACE FUNCTION league_notes_page()
  RETURNS trigger
  LANGUAGE plpgsql
@@ -380,6 +371,23 @@ begin
 end;
 $function$;
 
+CREATE OR REPLACE FUNCTION lock_tallies(tournaments bigint[], exclusive boolean)
+ RETURNS void
+ LANGUAGE plpgsql
+AS $function$
+declare
+    tournament bigint;
+begin
+    for tournament in select distinct t from unnest(tournaments) as t order by 1 loop
+        if exclusive then
+            perform pg_advisory_xact_lock(720160118, (tournament % 2147483647)::int);
+        else
+            perform pg_advisory_xact_lock_shared(720160118, (tournament % 2147483647)::int);
+        end if;
+    end loop;
+end;
+$function$;
+
 CREATE OR REPLACE FUNCTION mark_league_tournaments_outdata(ids bigint[])
  RETURNS integer
  LANGUAGE plpgsql
@@ -444,7 +452,7 @@ declare
 begin
     if tg_op = 'DELETE' then
         touched := array(select distinct tournament_id from old_rows where status = 'ended' order by 1);
-        perform from tournament where id = any(touched) order by id for no key update;
+        perform lock_tallies(touched, true);
         perform mark_tournaments_outdata(touched);
         perform rebuild_tournament_tallies(t) from unnest(touched) as t;
         return null;
@@ -455,7 +463,7 @@ begin
     if cardinality(touched) = 0 then
         return null;
     end if;
-    perform hold_tournaments_for_deltas(touched);
+    perform lock_tallies(touched, false);
     perform mark_tournaments_outdata(touched);
     with changed as (
         select o, n from old_rows o join new_rows n using (id) where match_outcome_changed(o, n)
@@ -528,6 +536,8 @@ begin
                 union all
                 select user_id, match_id, home_score, away_score, 1 from new_rows) as both_sides;
     end if;
+    perform from match where id = any(matches) order by id for share;
+    perform lock_tallies(array(select tournament_id from match where id = any(matches) and status = 'ended'), false);
     select array_agg(m.tournament_id), array_agg(p.user_id),
            array_agg(scored_tier(t.scoring_result, p.home_score, p.away_score, m.home_score, m.away_score,
                                  m.home_score_regular, m.away_score_regular)),
@@ -537,7 +547,6 @@ begin
       join match m on m.id = p.match_id and m.status = 'ended'
       join tournament t on t.id = m.tournament_id;
     if d_tournaments is not null then
-        perform hold_tournaments_for_deltas(array(select distinct unnest(d_tournaments) order by 1));
         perform mark_league_tournaments_outdata(array(
             select distinct lt.id
               from unnest(d_tournaments, d_users) as d (tournament_id, user_id)
@@ -570,7 +579,7 @@ AS $function$
 declare
     changed integer;
 begin
-    perform from tournament where id = target for no key update;
+    perform lock_tallies(array[target], true);
     with fresh as (
         select tiers.user_id,
                count(*) filter (where tier = 3)::int as exact_count,
@@ -776,6 +785,16 @@ AS $function$
                              'outcome_count', outcome_count)
 $function$;
 
+CREATE OR REPLACE FUNCTION tournament_holds_tallies()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+begin
+    perform lock_tallies(array[new.id], true);
+    return new;
+end;
+$function$;
+
 CREATE OR REPLACE FUNCTION tournament_notes_pages()
  RETURNS trigger
  LANGUAGE plpgsql
@@ -824,6 +843,7 @@ CREATE TRIGGER prediction_delete_rescores AFTER DELETE ON prediction REFERENCING
 CREATE TRIGGER prediction_insert_rescores AFTER INSERT ON prediction REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION prediction_rescores();
 CREATE TRIGGER prediction_update_rescores AFTER UPDATE ON prediction REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION prediction_rescores();
 
+CREATE TRIGGER tournament_update_holds_tallies BEFORE UPDATE OF scoring_result ON tournament FOR EACH ROW WHEN (old.scoring_result IS DISTINCT FROM new.scoring_result) EXECUTE FUNCTION tournament_holds_tallies();
 CREATE TRIGGER tournament_update_marks_outdata AFTER UPDATE OF scoring_result ON tournament FOR EACH ROW WHEN (old.scoring_result IS DISTINCT FROM new.scoring_result) EXECUTE FUNCTION row_marks_outdata();
 CREATE TRIGGER tournament_update_notes_pages AFTER UPDATE OF name ON tournament FOR EACH ROW WHEN (old.name IS DISTINCT FROM new.name) EXECUTE FUNCTION tournament_notes_pages();
 CREATE CONSTRAINT TRIGGER tournament_update_renders_pages AFTER UPDATE OF name ON tournament DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (old.name IS DISTINCT FROM new.name) EXECUTE FUNCTION render_noted_league_pages();

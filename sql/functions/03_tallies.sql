@@ -4,18 +4,33 @@
 -- tallies. Whatever changes the inputs keeps them right in the same transaction, as the marks
 -- do (02_marks.sql); a recalculation then reads one tally row per participant.
 --
--- Deltas and rebuilds meet on the tournament's row: a writer applying deltas holds it FOR SHARE
--- (writers do not wait for each other), a rebuild holds it FOR NO KEY UPDATE and computes in
--- the statement after the lock, so it sees every delta-writer that committed before it, and
--- every later one adds its delta to the rebuilt value: a prediction written beside a rebuild
--- (or the back-fill of an adoption) counts exactly once. Every writer locks in one order —
--- tournament, league tournaments (the marks), tallies — so none deadlocks another.
+-- Who waits for whom, so that every prediction counts exactly once:
+--   * a prediction write first holds its matches' rows FOR SHARE, and a result write updates
+--     them (both in id order): a prediction made as its match ends is seen by one side or the
+--     other, never by neither;
+--   * deltas and rebuilds of a tournament's tallies take turns on a transaction-level advisory
+--     lock per tournament (lock space 720160118, never the app's tournament row): deltas share
+--     it, a rebuild holds it alone and computes in the statement after it, so it sees every
+--     delta-writer that committed before it, and every later one adds its delta to the rebuilt
+--     value (an adoption's back-fill included). A scoring_result change takes it before its
+--     marks (tournament_update_holds_tallies), so its rebuild waits for nothing it holds.
+-- Every writer locks in one order — match rows, the tally lock, league tournaments (the
+-- marks), tally rows, pages at commit — so none deadlocks another.
 -- Repeatable file: `migrate` re-applies it whenever it changes.
 
-create or replace function hold_tournaments_for_deltas(ids bigint[]) returns void
+-- The tally lock of these tournaments, in id order: shared for deltas, exclusive for a rebuild.
+create or replace function lock_tallies(tournaments bigint[], exclusive boolean) returns void
 language plpgsql as $$
+declare
+    tournament bigint;
 begin
-    perform from tournament where id = any(ids) order by id for share;
+    for tournament in select distinct t from unnest(tournaments) as t order by 1 loop
+        if exclusive then
+            perform pg_advisory_xact_lock(720160118, (tournament % 2147483647)::int);
+        else
+            perform pg_advisory_xact_lock_shared(720160118, (tournament % 2147483647)::int);
+        end if;
+    end loop;
 end;
 $$;
 
@@ -41,14 +56,14 @@ returns void language sql as $$
            outcome_count = t.outcome_count + excluded.outcome_count
 $$;
 
--- The tallies of one tournament's users in [first_user, last_user] from scratch, under the
--- tournament's row lock; returns how many users' tallies changed.
+-- The tallies of one tournament's users in [first_user, last_user] from scratch, under its
+-- tally lock; returns how many users' tallies changed.
 create or replace function rebuild_tallies(target bigint, first_user bigint, last_user bigint) returns integer
 language plpgsql as $$
 declare
     changed integer;
 begin
-    perform from tournament where id = target for no key update;
+    perform lock_tallies(array[target], true);
     with fresh as (
         select tiers.user_id,
                count(*) filter (where tier = 3)::int as exact_count,
@@ -108,7 +123,7 @@ declare
 begin
     if tg_op = 'DELETE' then
         touched := array(select distinct tournament_id from old_rows where status = 'ended' order by 1);
-        perform from tournament where id = any(touched) order by id for no key update;
+        perform lock_tallies(touched, true);
         perform mark_tournaments_outdata(touched);
         perform rebuild_tournament_tallies(t) from unnest(touched) as t;
         return null;
@@ -119,7 +134,7 @@ begin
     if cardinality(touched) = 0 then
         return null;
     end if;
-    perform hold_tournaments_for_deltas(touched);
+    perform lock_tallies(touched, false);
     perform mark_tournaments_outdata(touched);
     with changed as (
         select o, n from old_rows o join new_rows n using (id) where match_outcome_changed(o, n)
@@ -176,6 +191,8 @@ begin
                 union all
                 select user_id, match_id, home_score, away_score, 1 from new_rows) as both_sides;
     end if;
+    perform from match where id = any(matches) order by id for share;
+    perform lock_tallies(array(select tournament_id from match where id = any(matches) and status = 'ended'), false);
     select array_agg(m.tournament_id), array_agg(p.user_id),
            array_agg(scored_tier(t.scoring_result, p.home_score, p.away_score, m.home_score, m.away_score,
                                  m.home_score_regular, m.away_score_regular)),
@@ -185,7 +202,6 @@ begin
       join match m on m.id = p.match_id and m.status = 'ended'
       join tournament t on t.id = m.tournament_id;
     if d_tournaments is not null then
-        perform hold_tournaments_for_deltas(array(select distinct unnest(d_tournaments) order by 1));
         perform mark_league_tournaments_outdata(array(
             select distinct lt.id
               from unnest(d_tournaments, d_users) as d (tournament_id, user_id)
@@ -198,6 +214,22 @@ end;
 $$;
 
 call create_statement_triggers('prediction', 'rescores', array['insert', 'update', 'delete']);
+
+-- A scoring_result change rebuilds the tournament's tallies: it takes their lock before its
+-- marks (BEFORE), in the lock order above.
+create or replace function tournament_holds_tallies() returns trigger
+language plpgsql as $$
+begin
+    perform lock_tallies(array[new.id], true);
+    return new;
+end;
+$$;
+
+create or replace trigger tournament_update_holds_tallies
+    before update of scoring_result on tournament
+    for each row
+    when (old.scoring_result is distinct from new.scoring_result)
+    execute function tournament_holds_tallies();
 
 -- The tier of every ended match's predictions follows the tournament's scoring_result.
 create or replace function tournament_tallies() returns trigger

@@ -338,3 +338,50 @@ def test_removing_the_pipeline_leaves_the_app_as_it_was_before_adoption(legacy_u
         routines = conn.execute("select proname from pg_proc where pronamespace = 'public'::regnamespace").fetchall()
         assert routines == [("app_audit_prediction",)], "only the app's own function is left"
     assert migrate_cli(legacy_url, "--check").stdout.startswith("adopt"), "and it can be adopted again"
+
+
+def test_a_prediction_made_as_its_match_ends_counts_once(adopted):
+    """The app predicts a match while the matches tick ends it, in both orders: whichever writes
+    first, the other waits for its commit and counts the prediction (never neither side)."""
+    app, tick = connect(adopted), connect(adopted)
+    with connect(adopted) as db:
+        db.execute("truncate prediction_tally")
+        db.execute("select rebuild_tournament_tallies(1)")
+        first, second = (
+            row["id"]
+            for row in db.execute(
+                "update match set status = 'open', home_score = null, away_score = null, home_score_regular = null,"
+                " away_score_regular = null where tournament_id = 1 and round_number = 29"
+                " or id = (select min(id) from match where tournament_id = 1) returning id"
+            ).fetchall()
+        )
+        db.execute("delete from prediction where match_id in (%s, %s) and user_id = 1", (first, second))
+    end = (
+        "update match set status = 'ended', home_score = 2, away_score = 1, home_score_regular = 2,"
+        " away_score_regular = 1 where id = %s"
+    )
+    predict = "insert into prediction (user_id, match_id, home_score, away_score) values (1, %s, 2, 1)"
+    try:
+        # 1. The app's prediction first: the tick's write waits for it, then tallies it.
+        app.execute("begin")
+        app.execute(predict, (first,))
+        writer = threading.Thread(target=lambda: tick.execute(end, (first,)))
+        writer.start()
+        with connect(adopted) as db:
+            wait_until_blocked(db)
+        app.execute("commit")
+        writer.join(10)
+        # 2. The tick's result first: the app's prediction waits for it, then tallies itself.
+        tick.execute("begin")
+        tick.execute(end, (second,))
+        writer = threading.Thread(target=lambda: app.execute(predict, (second,)))
+        writer.start()
+        with connect(adopted) as db:
+            wait_until_blocked(db)
+        tick.execute("commit")
+        writer.join(10)
+        with connect(adopted) as db:
+            assert tallies(db) == tallies_from_scratch(db)
+    finally:
+        app.close()
+        tick.close()
