@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import sys
 
-from bench import due_matches, queue, scores, status
+from bench import adoption, due_matches, queue, scores, status
 
-BENCHMARKS = {"due_matches": due_matches, "scores": scores, "status": status, "queue": queue}
+BENCHMARKS = {"due_matches": due_matches, "scores": scores, "status": status, "queue": queue, "adoption": adoption}
 
 
 def main(names: list[str]) -> None:

@@ -1,4 +1,4 @@
-"""Shared benchmark plumbing: a fresh migrated database and a median timer."""
+"""Shared benchmark plumbing: a fresh (migrated) database and a median timer."""
 
 from __future__ import annotations
 
@@ -19,8 +19,9 @@ from database.migrations import apply_migrations
 
 
 @contextmanager
-def bench_database() -> Iterator[str]:
-    """A migrated throw-away database: on BENCH_DATABASE_URL's server, else an embedded one."""
+def bench_database(*, migrated: bool = True) -> Iterator[str]:
+    """A throw-away database, migrated unless `migrated=False` (then empty, for the app's own
+    schema to be built and adopted): on BENCH_DATABASE_URL's server, else an embedded one."""
     server_url = os.environ.get("BENCH_DATABASE_URL")
     with tempfile.TemporaryDirectory(prefix="bench-pg-") as data_dir:
         if server_url is None:
@@ -32,8 +33,9 @@ def bench_database() -> Iterator[str]:
             admin.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
         url = psycopg.conninfo.make_conninfo(server_url, dbname=name)
         try:
-            with psycopg.connect(url, autocommit=True, row_factory=dict_row) as conn:
-                apply_migrations(conn)
+            if migrated:
+                with psycopg.connect(url, autocommit=True, row_factory=dict_row) as conn:
+                    apply_migrations(conn)
             yield url
         finally:
             with psycopg.connect(server_url, autocommit=True) as admin:

@@ -91,8 +91,8 @@ class LockUnavailable(RuntimeError):
 
     def __init__(self, table: str, attempts: int):
         super().__init__(
-            f"could not lock table {table} (waiting {LOCK_TIMEOUT_SECONDS:g} s each time) in {attempts} attempts: a long "
-            f"transaction holds it (see pg_locks and pg_stat_activity); nothing was changed, run migrate again"
+            f"could not lock table {table} in {attempts} attempts (waiting {LOCK_TIMEOUT_SECONDS:g} s each time): "
+            "a long transaction holds it (see pg_locks and pg_stat_activity); nothing was changed, run migrate again"
         )
         self.table = table
 
