@@ -158,6 +158,7 @@ class PipelineObjects:
 
     indexes: list[str]  # on the contract's tables (sql/adopt/3_indexes.sql)
     routines: list[str]  # functions and procedures of sql/functions/, whose triggers are the pipeline's
+    triggers: list[tuple[str, str]]  # (table, trigger), as sql/schema.sql has them
 
 
 def pipeline_objects(sql_dir: Path) -> PipelineObjects:
@@ -176,7 +177,15 @@ def pipeline_objects(sql_dir: Path) -> PipelineObjects:
             )
         }
     )
-    return PipelineObjects(indexes=indexes, routines=routines)
+    triggers = [
+        (table, name)
+        for name, table in re.findall(
+            r"^CREATE (?:CONSTRAINT )?TRIGGER (\w+) .*? ON (\w+) ",
+            (sql_dir / "schema.sql").read_text(encoding="utf-8"),
+            flags=re.MULTILINE,
+        )
+    ]
+    return PipelineObjects(indexes=indexes, routines=routines, triggers=triggers)
 
 
 @dataclass(frozen=True)
@@ -204,8 +213,21 @@ select c.relname as table_name,
        array(select a.attname::text from unnest(i.indkey) as k join pg_attribute a
               on a.attrelid = i.indrelid and a.attnum = k order by a.attname) as columns
   from pg_index i join pg_class c on c.oid = i.indrelid
- where c.relnamespace = 'public'::regnamespace and i.indisunique and i.indisvalid and i.indpred is null
+ where c.relnamespace = 'public'::regnamespace and i.indisunique and i.indisvalid and i.indimmediate
+   and i.indpred is null
 """
+# Objects of the app whose names the pipeline's own would take over.
+NAMED_OBJECTS = """
+select 'function' as kind, proname as name, null as table_name from pg_proc
+ where pronamespace = 'public'::regnamespace and proname = any(%(routines)s)
+union all
+select 'index', indexname, tablename from pg_indexes where schemaname = 'public' and indexname = any(%(indexes)s)
+union all
+select 'trigger', t.tgname, c.relname from pg_trigger t join pg_class c on c.oid = t.tgrelid
+ where not t.tgisinternal and c.relnamespace = 'public'::regnamespace and t.tgname = any(%(triggers)s)
+"""
+# The tables the pipeline inserts rows into, with only the contract's columns.
+INSERTED_INTO = ("tournament", "match", "participant_score")
 
 
 DUPLICATES = sql.SQL(
@@ -248,6 +270,8 @@ def _column_conflicts(conn: DictConnection, table: Table, column: Column, found:
     name = sql.Identifier(column.name)
     if column.needs_default and not found["has_default"]:
         conflicts.append(Conflict(table.name, column.name, "no default (the pipeline inserts rows without it)"))
+    if not column.not_null and found["not_null"]:
+        conflicts.append(Conflict(table.name, column.name, "not null, but the pipeline writes nulls here"))
     if column.not_null and not found["not_null"]:
         nulls = _count(conn, table.name, sql.SQL("{} is null").format(name))
         if nulls:
@@ -289,10 +313,39 @@ def _unique_conflicts(conn: DictConnection, table: Table, catalog: Catalog) -> l
     return conflicts
 
 
-def find_conflicts(conn: DictConnection, catalog: Catalog) -> list[Conflict]:
+def _extra_column_conflicts(table: Table, columns: dict[str, dict]) -> list[Conflict]:
+    """An app column the pipeline's inserts cannot fill: not null, and no default."""
+    if table.name not in INSERTED_INTO:
+        return []
+    contract = {column.name for column in table.columns} | set(PIPELINE_COLUMNS.get(table.name, ()))
+    return [
+        Conflict(table.name, name, "the app's column is not null without a default: the pipeline's inserts would fail")
+        for name, found in columns.items()
+        if name not in contract and found["not_null"] and not found["has_default"]
+    ]
+
+
+def _name_conflicts(conn: DictConnection, objects: PipelineObjects) -> list[Conflict]:
+    """The app's functions, indexes and triggers named as the pipeline's (it would replace or skip them)."""
+    rows = conn.execute(
+        NAMED_OBJECTS,
+        {"routines": objects.routines, "indexes": objects.indexes, "triggers": [name for _, name in objects.triggers]},
+    )
+    return [
+        Conflict(
+            row["table_name"] or "functions",
+            None,
+            f"{row['kind']} {row['name']} already exists: the pipeline creates one of that name itself",
+        )
+        for row in rows
+        if row["kind"] != "trigger" or (row["table_name"], row["name"]) in objects.triggers
+    ]
+
+
+def find_conflicts(conn: DictConnection, catalog: Catalog, objects: PipelineObjects) -> list[Conflict]:
     """Every conflict of this database with the contract, for a database holding its tables
     but not yet the pipeline; reads each table's rows only where a column allows bad values."""
-    conflicts: list[Conflict] = []
+    conflicts: list[Conflict] = _name_conflicts(conn, objects)
     for table in CONTRACT:
         columns = catalog.columns.get(table.name)
         if columns is None:
@@ -301,6 +354,7 @@ def find_conflicts(conn: DictConnection, catalog: Catalog) -> list[Conflict]:
         for column in table.columns:
             conflicts += _column_conflicts(conn, table, column, columns.get(column.name))
         conflicts += _unique_conflicts(conn, table, catalog)
+        conflicts += _extra_column_conflicts(table, columns)
         for name in PIPELINE_COLUMNS.get(table.name, ()):
             if name in columns:
                 conflicts.append(Conflict(table.name, name, "already exists: the pipeline adds this column itself"))

@@ -27,7 +27,7 @@ import psycopg
 import psycopg.errors
 
 from database import adoption
-from database.contract import Catalog, find_conflicts
+from database.contract import Catalog, find_conflicts, pipeline_objects
 from database.pool import DictConnection, one_row
 
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
@@ -262,7 +262,7 @@ def check_migrations(conn: DictConnection, sql_dir: Path = SQL_DIR) -> Migration
     if not catalog.has_contract_tables():
         names = [m.name for m in available_migrations(sql_dir)] + [r.name for r in available_repeatables(sql_dir)]
         return MigrationCheck(FRESH, [f"create the schema: {', '.join(names)}"], [], [])
-    conflicts = [str(conflict) for conflict in find_conflicts(conn, catalog)]
+    conflicts = [str(conflict) for conflict in find_conflicts(conn, catalog, pipeline_objects(sql_dir))]
     if conflicts:
         return MigrationCheck(CONFLICTS, [], conflicts, [])
     return MigrationCheck(ADOPT, adoption.describe(conn, sql_dir), [], [])

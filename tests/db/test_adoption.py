@@ -170,6 +170,27 @@ CONFLICTS = {
         "match.sofascore_event_id: no unique",
         None,
     ),
+    "a deferrable unique key (ON CONFLICT cannot use it)": (
+        "alter table match drop constraint match_sofascore_event_id_key;"
+        " alter table match add unique (sofascore_event_id) deferrable",
+        "match.sofascore_event_id: no unique",
+        None,
+    ),
+    "not null where the pipeline writes nulls": (
+        "update match set round_slug = 'group'; alter table match alter column round_slug set not null",
+        "match.round_slug: not null, but the pipeline writes nulls here",
+        None,
+    ),
+    "an app column the pipeline's inserts cannot fill": (
+        "alter table match add column referee text not null default 'n/a'; alter table match alter referee drop default",
+        "match.referee: the app's column is not null without a default",
+        None,
+    ),
+    "an app function of a pipeline function's name": (
+        "create function league_status(text[]) returns text language sql as $$ select 'mine' $$",
+        "function league_status already exists",
+        None,
+    ),
     "a pipeline column already there": (
         "alter table match add column last_checked_at text",
         "match.last_checked_at: already exists",
