@@ -182,7 +182,8 @@ CONFLICTS = {
         None,
     ),
     "an app column the pipeline's inserts cannot fill": (
-        "alter table match add column referee text not null default 'n/a'; alter table match alter referee drop default",
+        "alter table match add column referee text not null default 'n/a';"
+        " alter table match alter column referee drop default",
         "match.referee: the app's column is not null without a default",
         None,
     ),
