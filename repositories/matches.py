@@ -49,8 +49,9 @@ select id, sofascore_event_id
 
 KNOWN_EVENT_IDS = "select sofascore_event_id from match where sofascore_event_id = any(%(ids)s)"
 
-# Writes every known event of a payload; reports which matches became ended. The triggers of
-# sql/003 mark the league tournaments of every changed scored outcome (SPEC §6.5).
+# Writes every known event of a payload; reports which matches became ended. The triggers
+# (sql/functions/03_tallies.sql) mark the league tournaments of every changed scored outcome
+# and move its predictions' tiers (SPEC §6.5).
 APPLY_EVENTS = """
 with incoming as (
     select *
@@ -111,7 +112,7 @@ returning token
 
 PRUNE_FENCES = "delete from round_fence where applied_at < %(before)s"
 
-# How many league tournaments this transaction's marks changed to outdata (sql/003 counts them).
+# How many league tournaments this transaction's marks changed to outdata (the mark function counts them).
 MARKED_OUTDATA_IN_TRANSACTION = """
 select coalesce(nullif(current_setting('pipeline.marked_outdata', true), ''), '0')::int as marked
 """

@@ -41,7 +41,7 @@ select lt.id, (select count(*) from league_participant lp where lp.league_id = l
   from candidates join league_tournament lt using (id)
 """
 
-# A set of league tournaments recalculated from the tallies (sql/006): one tally row per
+# A set of league tournaments recalculated from prediction_tally: one tally row per
 # participant, whatever the number of matches or predictions. Every participant gets a row
 # (0 points without predictions); only rows that changed are written; leavers' rows go.
 RECALCULATE = """

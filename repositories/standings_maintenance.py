@@ -14,7 +14,7 @@ TOURNAMENT_IDS = (
     "select id from tournament where %(tournament_id)s::bigint is null or id = %(tournament_id)s order by id"
 )
 
-# Stored league pages that differ from a render from scratch (sql/009).
+# Stored league pages that differ from a render from scratch (sql/functions/05_pages.sql).
 DIFFERING_LEAGUE_PAGES = """
 select rendered.league_id, page.body as stored, rendered.body as expected
   from render_league_pages(array(select id from league
