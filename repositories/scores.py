@@ -7,13 +7,15 @@ from datetime import datetime, timedelta
 
 from database.pool import DictConnection
 
-# Waiting rows, oldest first by their first mark, so none starves under budget pressure.
+# Waiting rows, oldest first by their first mark, so none starves under budget pressure. A row
+# keeps the id of the last run that claimed it (sync_run_id): one that failed or was marked
+# again while that run calculated it waits for the next tick, not for the same one.
 _CLAIMABLE = """
     select id from league_tournament
      where (participants_scores_status = 'outdata'
             or (participants_scores_status = 'syncing'
                 and (sync_claimed_at is null or sync_claimed_at <= %(lease_cutoff)s)))
-       and id not in (select unnest(%(handled)s::bigint[]))  -- hashed: a long tick's list costs nothing per row
+       and sync_run_id is distinct from %(run_id)s
        and (not %(small_only)s
             or (select count(*) from league_participant lp
                  where lp.league_id = league_tournament.league_id) <= %(small_participants)s)
@@ -154,8 +156,7 @@ select (select count(*) from upserted) + (select count(*) from removed) as writt
 # Only the current claim may finish, and only if nothing marked the row outdata meanwhile.
 FINISH = """
 update league_tournament
-   set participants_scores_status = 'up-to-date', participants_scores_updated_at = %(now)s,
-       sync_claimed_at = null, sync_run_id = null
+   set participants_scores_status = 'up-to-date', participants_scores_updated_at = %(now)s, sync_claimed_at = null
  where id = any(%(ids)s) and participants_scores_status = 'syncing' and sync_run_id = %(run_id)s
 returning id
 """
@@ -167,7 +168,7 @@ with mine as (
      where id = any(%(ids)s) and participants_scores_status = 'syncing' and sync_run_id = %(run_id)s
        for update skip locked
 )
-update league_tournament lt set participants_scores_status = 'outdata', sync_claimed_at = null, sync_run_id = null
+update league_tournament lt set participants_scores_status = 'outdata', sync_claimed_at = null
   from mine
  where lt.id = mine.id
 """
@@ -185,14 +186,15 @@ class Claimed:
         return self.participants <= SMALL_LEAGUE_PARTICIPANTS
 
 
-def _claim_params(
-    *, limit: int, now: datetime, lease_minutes: int, handled: list[int] | None = None, small_only: bool = False
-) -> dict:
+NO_RUN = 0  # what a dry run's preview claims as: run ids start at 1
+
+
+def _claim_params(*, run_id: int, limit: int, now: datetime, lease_minutes: int, small_only: bool = False) -> dict:
     return {
+        "run_id": run_id,
         "limit": limit,
         "now": now,
         "lease_cutoff": now - timedelta(minutes=lease_minutes),
-        "handled": handled or [],
         "small_only": small_only,
         "small_participants": SMALL_LEAGUE_PARTICIPANTS,
     }
@@ -205,19 +207,18 @@ def claim(
     limit: int,
     now: datetime,
     lease_minutes: int,
-    handled: list[int] | None = None,
     small_only: bool = False,
 ) -> list[Claimed]:
     """Mark up to `limit` waiting rows `syncing` for this run, oldest waiting first (only small
-    leagues' if told), except those this run already handled (a row that failed or was marked
-    again waits for the next tick)."""
-    params = _claim_params(limit=limit, now=now, lease_minutes=lease_minutes, handled=handled, small_only=small_only)
-    rows = conn.execute(CLAIM, {**params, "run_id": run_id})
+    leagues' if told), except those this run already claimed."""
+    params = _claim_params(run_id=run_id, limit=limit, now=now, lease_minutes=lease_minutes, small_only=small_only)
+    rows = conn.execute(CLAIM, params)
     return [Claimed(r["id"], r["league_id"], r["tournament_id"], r["participants"]) for r in rows]
 
 
 def preview_claimable(conn: DictConnection, *, limit: int, now: datetime, lease_minutes: int) -> list[dict]:
-    return conn.execute(CLAIMABLE_PREVIEW, _claim_params(limit=limit, now=now, lease_minutes=lease_minutes)).fetchall()
+    params = _claim_params(run_id=NO_RUN, limit=limit, now=now, lease_minutes=lease_minutes)
+    return conn.execute(CLAIMABLE_PREVIEW, params).fetchall()
 
 
 def recalculate(conn: DictConnection, *, items: list[Claimed]) -> dict[int, int]:

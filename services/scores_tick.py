@@ -61,7 +61,6 @@ def run_scores_tick(
 
         budget = Budget(settings.tick_scores_budget_seconds, clock=clock)
         counts: Counter[str] = Counter()
-        handled: list[int] = []
         longest = timedelta(0)
         while counts["claimed"] < limit and budget.fits(longest.total_seconds()):
             batch = _claim_next(
@@ -71,11 +70,9 @@ def run_scores_tick(
                 run,
                 lease_minutes=settings.scores_sync_lease_minutes,
                 limit=limit - counts["claimed"],
-                handled=handled,
             )
             if not batch:
                 break
-            handled += [item.id for item in batch]
             counts["claimed"] += len(batch)
             started = clock()
             counts.update(_recalculate_isolated(pool, clock, budget, run, batch))
@@ -92,14 +89,11 @@ def _claim_next(
     *,
     lease_minutes: int,
     limit: int,
-    handled: list[int],
 ) -> list[Claimed]:
     """The longest-waiting row; if its league is small, more small ones to share its statement.
     A large league's row is only ever claimed when the tick is about to calculate it."""
     with pool.connection() as conn, budget.transaction(conn):
-        first = scores_repo.claim(
-            conn, run_id=run.recorded_id, limit=1, now=clock(), lease_minutes=lease_minutes, handled=handled
-        )
+        first = scores_repo.claim(conn, run_id=run.recorded_id, limit=1, now=clock(), lease_minutes=lease_minutes)
         if not first or not first[0].small or limit == 1:
             return first
         more = scores_repo.claim(
@@ -108,7 +102,6 @@ def _claim_next(
             limit=min(scores_repo.CLAIM_BATCH, limit) - 1,
             now=clock(),
             lease_minutes=lease_minutes,
-            handled=handled + [first[0].id],
             small_only=True,
         )
     return first + more
