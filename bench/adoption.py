@@ -223,6 +223,9 @@ def _adopt(url: str, conn: psycopg.Connection, matches: dict[str, list[int]], sm
         "writes": len(writes),
         "writes_during": len(during),
         "kinds": {kind: sum(1 for w in writes if w[2] == kind) for kind in sorted({w[2] for w in writes})},
+        "longest_ms_by_kind": {
+            kind: max(w[1] for w in writes if w[2] == kind) * 1000 for kind in sorted({w[2] for w in writes})
+        },
         "errors": [e for writer in writers for e in writer.errors],
         "longest_s": longest[1],
         "longest_kind": longest[2],
@@ -430,6 +433,8 @@ def report(result: dict) -> str:
         f" {'met' if not a['errors'] else 'MISSED: ' + '; '.join(a['errors'][:3])}; "
         f"longest wait {a['longest_s'] * 1000:.0f} ms (one of the {a['longest_kind']}, {a['longest_when']}); "
         f"during migrate p99 {a['p99_ms']:.1f} ms, median {a['median_ms']:.2f} ms",
+        "    longest wait of each kind: "
+        + ", ".join(f"{kind} {ms:.0f} ms" for kind, ms in a["longest_ms_by_kind"].items()),
         f"  scores ticks until nothing is outdata: {result['catch_up']['ticks']} ticks, "
         f"{result['catch_up']['claimed']:,} league tournaments, {result['catch_up']['seconds']:.1f} s; "
         f"{result['waiting_after']} left waiting",
