@@ -86,12 +86,6 @@ updated as (
 select u.id from updated u join previous p using (id) where p.status <> 'ended' and u.status = 'ended'
 """
 
-# The rows a round's write changes, locked first in id order: the app's prediction writes lock
-# their matches in that order too (sql/functions/03_tallies.sql), so neither deadlocks the other.
-LOCK_EVENTS = """
-select id from match where sofascore_event_id = any(%(event_ids)s::bigint[]) order by id for no key update
-"""
-
 MARK_CHECKED = "update match set last_checked_at = %(now)s where id = any(%(ids)s)"
 
 # The fence (sql/005) holds the highest token seen for a round. A claim records its token as
@@ -168,7 +162,6 @@ def known_event_ids(conn: DictConnection, *, event_ids: list[int]) -> set[int]:
 def apply_events(conn: DictConnection, *, events: list[ProviderEvent], now: datetime, settle_minutes: int) -> list[int]:
     """Write the events of known matches (unknown event ids are ignored); returns the ids of
     matches that became ended (in the caller's transaction)."""
-    conn.execute(LOCK_EVENTS, {"event_ids": [e.event_id for e in events]})
     rows = conn.execute(
         APPLY_EVENTS,
         {

@@ -371,21 +371,35 @@ begin
 end;
 $function$;
 
-CREATE OR REPLACE FUNCTION lock_tallies(tournaments bigint[], exclusive boolean)
+CREATE OR REPLACE FUNCTION lock_keys(space integer, keys bigint[], exclusive boolean)
  RETURNS void
  LANGUAGE plpgsql
 AS $function$
 declare
-    tournament bigint;
+    key bigint;
 begin
-    for tournament in select distinct t from unnest(tournaments) as t order by 1 loop
+    for key in select distinct k from unnest(keys) as k order by 1 loop
         if exclusive then
-            perform pg_advisory_xact_lock(720160118, (tournament % 2147483647)::int);
+            perform pg_advisory_xact_lock(space, (key % 2147483647)::int);
         else
-            perform pg_advisory_xact_lock_shared(720160118, (tournament % 2147483647)::int);
+            perform pg_advisory_xact_lock_shared(space, (key % 2147483647)::int);
         end if;
     end loop;
 end;
+$function$;
+
+CREATE OR REPLACE FUNCTION lock_predictions(matches bigint[], exclusive boolean)
+ RETURNS void
+ LANGUAGE sql
+AS $function$
+    select lock_keys(720160119, matches, exclusive)
+$function$;
+
+CREATE OR REPLACE FUNCTION lock_tallies(tournaments bigint[], exclusive boolean)
+ RETURNS void
+ LANGUAGE sql
+AS $function$
+    select lock_keys(720160118, tournaments, exclusive)
 $function$;
 
 CREATE OR REPLACE FUNCTION mark_league_tournaments_outdata(ids bigint[])
@@ -444,6 +458,7 @@ CREATE OR REPLACE FUNCTION match_rescores()
  LANGUAGE plpgsql
 AS $function$
 declare
+    scored bigint[];
     touched bigint[];
     tournaments bigint[];
     users bigint[];
@@ -457,12 +472,14 @@ begin
         perform rebuild_tournament_tallies(t) from unnest(touched) as t;
         return null;
     end if;
-    touched := array(select distinct t
-                       from old_rows o join new_rows n using (id), unnest(array[o.tournament_id, n.tournament_id]) as t
-                      where match_outcome_changed(o, n) order by 1);
-    if cardinality(touched) = 0 then
+    select array_agg(distinct o.id), array_agg(distinct t)
+      into scored, touched
+      from old_rows o join new_rows n using (id), unnest(array[o.tournament_id, n.tournament_id]) as t
+     where match_outcome_changed(o, n);
+    if scored is null then
         return null;
     end if;
+    perform lock_predictions(scored, true);
     perform lock_tallies(touched, false);
     perform mark_tournaments_outdata(touched);
     with changed as (
@@ -513,6 +530,7 @@ CREATE OR REPLACE FUNCTION prediction_rescores()
  LANGUAGE plpgsql
 AS $function$
 declare
+    ended_tournaments bigint[];
     users bigint[];
     matches bigint[];
     homes integer[];
@@ -536,8 +554,12 @@ begin
                 union all
                 select user_id, match_id, home_score, away_score, 1 from new_rows) as both_sides;
     end if;
-    perform from match where id = any(matches) order by id for share;
-    perform lock_tallies(array(select tournament_id from match where id = any(matches) and status = 'ended'), false);
+    perform lock_predictions(matches, false);
+    ended_tournaments := array(select distinct tournament_id from match where id = any(matches) and status = 'ended');
+    if cardinality(ended_tournaments) = 0 then
+        return null;  -- most writes: predictions before kick-off
+    end if;
+    perform lock_tallies(ended_tournaments, false);
     select array_agg(m.tournament_id), array_agg(p.user_id),
            array_agg(scored_tier(t.scoring_result, p.home_score, p.away_score, m.home_score, m.away_score,
                                  m.home_score_regular, m.away_score_regular)),

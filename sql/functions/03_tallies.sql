@@ -4,34 +4,47 @@
 -- tallies. Whatever changes the inputs keeps them right in the same transaction, as the marks
 -- do (02_marks.sql); a recalculation then reads one tally row per participant.
 --
--- Who waits for whom, so that every prediction counts exactly once:
---   * a prediction write first holds its matches' rows FOR SHARE, and a result write updates
---     them (both in id order): a prediction made as its match ends is seen by one side or the
---     other, never by neither;
---   * deltas and rebuilds of a tournament's tallies take turns on a transaction-level advisory
---     lock per tournament (lock space 720160118, never the app's tournament row): deltas share
---     it, a rebuild holds it alone and computes in the statement after it, so it sees every
---     delta-writer that committed before it, and every later one adds its delta to the rebuilt
---     value (an adoption's back-fill included). A scoring_result change takes it before its
---     marks (tournament_update_holds_tallies), so its rebuild waits for nothing it holds.
--- Every writer locks in one order — match rows, the tally lock, league tournaments (the
--- marks), tally rows, pages at commit — so none deadlocks another.
+-- Who waits for whom, so that every prediction counts exactly once. Both are transaction-level
+-- advisory locks, held in memory (a prediction write dirties no match row, and the app's own
+-- rows are never locked by them):
+--   * the predictions lock of a match (lock space 720160119): a prediction write holds it
+--     shared, a result write whose scored outcome changed takes it alone before it reads the
+--     match's predictions: a prediction made as its match ends is seen by one side or the other;
+--   * the tally lock of a tournament (lock space 720160118): deltas share it, a rebuild holds
+--     it alone and computes in the statement after it, so it sees every delta-writer that
+--     committed before it, and every later one adds its delta to the rebuilt value (an
+--     adoption's back-fill included). A scoring_result change takes it before its marks
+--     (tournament_update_holds_tallies), so its rebuild waits for nothing it holds.
+-- Every writer takes its locks in one order — predictions locks, tally locks (each in id
+-- order), league tournaments (the marks), tally rows, pages at commit — so none deadlocks another.
 -- Repeatable file: `migrate` re-applies it whenever it changes.
 
--- The tally lock of these tournaments, in id order: shared for deltas, exclusive for a rebuild.
-create or replace function lock_tallies(tournaments bigint[], exclusive boolean) returns void
+-- These keys' advisory locks in one lock space, in key order: shared, or exclusive.
+create or replace function lock_keys(space integer, keys bigint[], exclusive boolean) returns void
 language plpgsql as $$
 declare
-    tournament bigint;
+    key bigint;
 begin
-    for tournament in select distinct t from unnest(tournaments) as t order by 1 loop
+    for key in select distinct k from unnest(keys) as k order by 1 loop
         if exclusive then
-            perform pg_advisory_xact_lock(720160118, (tournament % 2147483647)::int);
+            perform pg_advisory_xact_lock(space, (key % 2147483647)::int);
         else
-            perform pg_advisory_xact_lock_shared(720160118, (tournament % 2147483647)::int);
+            perform pg_advisory_xact_lock_shared(space, (key % 2147483647)::int);
         end if;
     end loop;
 end;
+$$;
+
+-- The tally lock of these tournaments: shared for deltas, exclusive for a rebuild.
+create or replace function lock_tallies(tournaments bigint[], exclusive boolean) returns void
+language sql as $$
+    select lock_keys(720160118, tournaments, exclusive)
+$$;
+
+-- The predictions lock of these matches: shared to write predictions, exclusive to score them.
+create or replace function lock_predictions(matches bigint[], exclusive boolean) returns void
+language sql as $$
+    select lock_keys(720160119, matches, exclusive)
 $$;
 
 -- Add signed tiers to the tallies, locking rows in key order (no deadlock between writers).
@@ -115,6 +128,7 @@ $$;
 create or replace function match_rescores() returns trigger
 language plpgsql as $$
 declare
+    scored bigint[];
     touched bigint[];
     tournaments bigint[];
     users bigint[];
@@ -128,12 +142,14 @@ begin
         perform rebuild_tournament_tallies(t) from unnest(touched) as t;
         return null;
     end if;
-    touched := array(select distinct t
-                       from old_rows o join new_rows n using (id), unnest(array[o.tournament_id, n.tournament_id]) as t
-                      where match_outcome_changed(o, n) order by 1);
-    if cardinality(touched) = 0 then
+    select array_agg(distinct o.id), array_agg(distinct t)
+      into scored, touched
+      from old_rows o join new_rows n using (id), unnest(array[o.tournament_id, n.tournament_id]) as t
+     where match_outcome_changed(o, n);
+    if scored is null then
         return null;
     end if;
+    perform lock_predictions(scored, true);
     perform lock_tallies(touched, false);
     perform mark_tournaments_outdata(touched);
     with changed as (
@@ -168,6 +184,7 @@ call create_statement_triggers('match', 'rescores', array['update', 'delete']);
 create or replace function prediction_rescores() returns trigger
 language plpgsql as $$
 declare
+    ended_tournaments bigint[];
     users bigint[];
     matches bigint[];
     homes integer[];
@@ -191,8 +208,12 @@ begin
                 union all
                 select user_id, match_id, home_score, away_score, 1 from new_rows) as both_sides;
     end if;
-    perform from match where id = any(matches) order by id for share;
-    perform lock_tallies(array(select tournament_id from match where id = any(matches) and status = 'ended'), false);
+    perform lock_predictions(matches, false);
+    ended_tournaments := array(select distinct tournament_id from match where id = any(matches) and status = 'ended');
+    if cardinality(ended_tournaments) = 0 then
+        return null;  -- most writes: predictions before kick-off
+    end if;
+    perform lock_tallies(ended_tournaments, false);
     select array_agg(m.tournament_id), array_agg(p.user_id),
            array_agg(scored_tier(t.scoring_result, p.home_score, p.away_score, m.home_score, m.away_score,
                                  m.home_score_regular, m.away_score_regular)),
