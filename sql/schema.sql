@@ -482,23 +482,32 @@ begin
     perform lock_predictions(scored, true);
     perform lock_tallies(touched, false);
     perform mark_tournaments_outdata(touched);
-    with changed as (
-        select o, n from old_rows o join new_rows n using (id) where match_outcome_changed(o, n)
+    -- Each prediction of a changed match read once, its tier before and after: only a tier
+    -- that moved is a delta (a correction leaves most predictions where they were).
+    with moved as (
+        select p.user_id, (o).tournament_id as old_tournament, (n).tournament_id as new_tournament,
+               case when (o).status = 'ended' then
+                   scored_tier(old_t.scoring_result, p.home_score, p.away_score, (o).home_score, (o).away_score,
+                               (o).home_score_regular, (o).away_score_regular) end as old_tier,
+               case when (n).status = 'ended' then
+                   scored_tier(new_t.scoring_result, p.home_score, p.away_score, (n).home_score, (n).away_score,
+                               (n).home_score_regular, (n).away_score_regular) end as new_tier
+          from old_rows o join new_rows n using (id)
+          join tournament old_t on old_t.id = (o).tournament_id
+          join tournament new_t on new_t.id = (n).tournament_id
+          join prediction p on p.match_id = (n).id
+         where match_outcome_changed(o, n)
     ),
-    sides as (
-        select (o).id, (o).tournament_id, -1 as sign, (o).home_score, (o).away_score,
-               (o).home_score_regular, (o).away_score_regular
-          from changed where (o).status = 'ended'
+    deltas as (
+        select old_tournament as tournament_id, user_id, old_tier as tier, -1 as sign from moved
+         where old_tier > 0 and (old_tournament, old_tier) is distinct from (new_tournament, new_tier)
         union all
-        select (n).id, (n).tournament_id, 1, (n).home_score, (n).away_score, (n).home_score_regular, (n).away_score_regular
-          from changed where (n).status = 'ended'
+        select new_tournament, user_id, new_tier, 1 from moved
+         where new_tier > 0 and (old_tournament, old_tier) is distinct from (new_tournament, new_tier)
     )
-    select array_agg(s.tournament_id), array_agg(p.user_id),
-           array_agg(scored_tier(t.scoring_result, p.home_score, p.away_score, s.home_score, s.away_score,
-                                 s.home_score_regular, s.away_score_regular)),
-           array_agg(s.sign)
+    select array_agg(tournament_id), array_agg(user_id), array_agg(tier), array_agg(sign)
       into tournaments, users, tiers, signs
-      from sides s join tournament t on t.id = s.tournament_id join prediction p on p.match_id = s.id;
+      from deltas;
     if tournaments is not null then
         perform apply_tally_deltas(tournaments, users, tiers, signs);
     end if;
@@ -807,16 +816,6 @@ AS $function$
                              'outcome_count', outcome_count)
 $function$;
 
-CREATE OR REPLACE FUNCTION tournament_holds_tallies()
- RETURNS trigger
- LANGUAGE plpgsql
-AS $function$
-begin
-    perform lock_tallies(array[new.id], true);
-    return new;
-end;
-$function$;
-
 CREATE OR REPLACE FUNCTION tournament_notes_pages()
  RETURNS trigger
  LANGUAGE plpgsql
@@ -827,11 +826,15 @@ begin
 end;
 $function$;
 
-CREATE OR REPLACE FUNCTION tournament_tallies()
+CREATE OR REPLACE FUNCTION tournament_rescores()
  RETURNS trigger
  LANGUAGE plpgsql
 AS $function$
 begin
+    if tg_when = 'BEFORE' then
+        perform lock_tallies(array[new.id], true);
+        return new;
+    end if;
     perform rebuild_tournament_tallies(new.id);
     return null;
 end;
@@ -865,8 +868,8 @@ CREATE TRIGGER prediction_delete_rescores AFTER DELETE ON prediction REFERENCING
 CREATE TRIGGER prediction_insert_rescores AFTER INSERT ON prediction REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION prediction_rescores();
 CREATE TRIGGER prediction_update_rescores AFTER UPDATE ON prediction REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION prediction_rescores();
 
-CREATE TRIGGER tournament_update_holds_tallies BEFORE UPDATE OF scoring_result ON tournament FOR EACH ROW WHEN (old.scoring_result IS DISTINCT FROM new.scoring_result) EXECUTE FUNCTION tournament_holds_tallies();
+CREATE TRIGGER tournament_update_holds_tallies BEFORE UPDATE OF scoring_result ON tournament FOR EACH ROW WHEN (old.scoring_result IS DISTINCT FROM new.scoring_result) EXECUTE FUNCTION tournament_rescores();
 CREATE TRIGGER tournament_update_marks_outdata AFTER UPDATE OF scoring_result ON tournament FOR EACH ROW WHEN (old.scoring_result IS DISTINCT FROM new.scoring_result) EXECUTE FUNCTION row_marks_outdata();
 CREATE TRIGGER tournament_update_notes_pages AFTER UPDATE OF name ON tournament FOR EACH ROW WHEN (old.name IS DISTINCT FROM new.name) EXECUTE FUNCTION tournament_notes_pages();
 CREATE CONSTRAINT TRIGGER tournament_update_renders_pages AFTER UPDATE OF name ON tournament DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (old.name IS DISTINCT FROM new.name) EXECUTE FUNCTION render_noted_league_pages();
-CREATE TRIGGER tournament_update_tallies AFTER UPDATE OF scoring_result ON tournament FOR EACH ROW WHEN (old.scoring_result IS DISTINCT FROM new.scoring_result) EXECUTE FUNCTION tournament_tallies();
+CREATE TRIGGER tournament_update_tallies AFTER UPDATE OF scoring_result ON tournament FOR EACH ROW WHEN (old.scoring_result IS DISTINCT FROM new.scoring_result) EXECUTE FUNCTION tournament_rescores();

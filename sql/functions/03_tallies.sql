@@ -152,23 +152,32 @@ begin
     perform lock_predictions(scored, true);
     perform lock_tallies(touched, false);
     perform mark_tournaments_outdata(touched);
-    with changed as (
-        select o, n from old_rows o join new_rows n using (id) where match_outcome_changed(o, n)
+    -- Each prediction of a changed match read once, its tier before and after: only a tier
+    -- that moved is a delta (a correction leaves most predictions where they were).
+    with moved as (
+        select p.user_id, (o).tournament_id as old_tournament, (n).tournament_id as new_tournament,
+               case when (o).status = 'ended' then
+                   scored_tier(old_t.scoring_result, p.home_score, p.away_score, (o).home_score, (o).away_score,
+                               (o).home_score_regular, (o).away_score_regular) end as old_tier,
+               case when (n).status = 'ended' then
+                   scored_tier(new_t.scoring_result, p.home_score, p.away_score, (n).home_score, (n).away_score,
+                               (n).home_score_regular, (n).away_score_regular) end as new_tier
+          from old_rows o join new_rows n using (id)
+          join tournament old_t on old_t.id = (o).tournament_id
+          join tournament new_t on new_t.id = (n).tournament_id
+          join prediction p on p.match_id = (n).id
+         where match_outcome_changed(o, n)
     ),
-    sides as (
-        select (o).id, (o).tournament_id, -1 as sign, (o).home_score, (o).away_score,
-               (o).home_score_regular, (o).away_score_regular
-          from changed where (o).status = 'ended'
+    deltas as (
+        select old_tournament as tournament_id, user_id, old_tier as tier, -1 as sign from moved
+         where old_tier > 0 and (old_tournament, old_tier) is distinct from (new_tournament, new_tier)
         union all
-        select (n).id, (n).tournament_id, 1, (n).home_score, (n).away_score, (n).home_score_regular, (n).away_score_regular
-          from changed where (n).status = 'ended'
+        select new_tournament, user_id, new_tier, 1 from moved
+         where new_tier > 0 and (old_tournament, old_tier) is distinct from (new_tournament, new_tier)
     )
-    select array_agg(s.tournament_id), array_agg(p.user_id),
-           array_agg(scored_tier(t.scoring_result, p.home_score, p.away_score, s.home_score, s.away_score,
-                                 s.home_score_regular, s.away_score_regular)),
-           array_agg(s.sign)
+    select array_agg(tournament_id), array_agg(user_id), array_agg(tier), array_agg(sign)
       into tournaments, users, tiers, signs
-      from sides s join tournament t on t.id = s.tournament_id join prediction p on p.match_id = s.id;
+      from deltas;
     if tournaments is not null then
         perform apply_tally_deltas(tournaments, users, tiers, signs);
     end if;
@@ -236,13 +245,18 @@ $$;
 
 call create_statement_triggers('prediction', 'rescores', array['insert', 'update', 'delete']);
 
--- A scoring_result change rebuilds the tournament's tallies: it takes their lock before its
--- marks (BEFORE), in the lock order above.
-create or replace function tournament_holds_tallies() returns trigger
+-- The tier of every ended match's predictions follows the tournament's scoring_result: a change
+-- takes the tournament's tally lock before its marks (BEFORE), in the lock order above, and
+-- rebuilds the tallies after them (AFTER).
+create or replace function tournament_rescores() returns trigger
 language plpgsql as $$
 begin
-    perform lock_tallies(array[new.id], true);
-    return new;
+    if tg_when = 'BEFORE' then
+        perform lock_tallies(array[new.id], true);
+        return new;
+    end if;
+    perform rebuild_tournament_tallies(new.id);
+    return null;
 end;
 $$;
 
@@ -250,19 +264,9 @@ create or replace trigger tournament_update_holds_tallies
     before update of scoring_result on tournament
     for each row
     when (old.scoring_result is distinct from new.scoring_result)
-    execute function tournament_holds_tallies();
-
--- The tier of every ended match's predictions follows the tournament's scoring_result.
-create or replace function tournament_tallies() returns trigger
-language plpgsql as $$
-begin
-    perform rebuild_tournament_tallies(new.id);
-    return null;
-end;
-$$;
-
+    execute function tournament_rescores();
 create or replace trigger tournament_update_tallies
     after update of scoring_result on tournament
     for each row
     when (old.scoring_result is distinct from new.scoring_result)
-    execute function tournament_tallies();
+    execute function tournament_rescores();
