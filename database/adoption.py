@@ -67,12 +67,7 @@ INVALID_INDEX = """
 select 1 from pg_index i join pg_class c on c.oid = i.indexrelid
  where c.relname = %(name)s and c.relnamespace = 'public'::regnamespace and not i.indisvalid
 """
-# Ranges of 1,024 of the users who predicted, by id (sparse ids make no empty batches).
-TALLY_BATCHES = """
-select min(user_id) as first_user, max(user_id) as last_user
-  from (select id as user_id, (row_number() over (order by id) - 1) / %(size)s as batch from app_user) as numbered
- group by batch order by batch
-"""
+TALLY_BATCHES = "select first_user, last_user from tally_batches(%(size)s)"
 ENDED_TOURNAMENTS = "select distinct tournament_id from match where status = 'ended' order by 1"
 MARK_TOURNAMENT = "select mark_tournaments_outdata(array[%(tournament)s::bigint])"
 REBUILD_TALLIES = "select rebuild_tallies(%(tournament)s, %(first)s, %(last)s)"

@@ -31,7 +31,8 @@ select refresh_league_pages(array(
         or id in (select league_id from league_tournament where tournament_id = %(tournament_id)s))) as changed
 """
 
-REBUILD_TALLIES = "select rebuild_tournament_tallies(%(tournament_id)s) as changed"
+USER_BATCHES = "select first_user, last_user from tally_batches(%(size)s)"
+REBUILD_TALLIES = "select rebuild_tallies(%(tournament_id)s, %(first_user)s, %(last_user)s) as changed"
 
 MARK_TOURNAMENT_OUTDATA = """
 select mark_league_tournaments_outdata(array(select id from league_tournament where tournament_id = %(tournament_id)s))
@@ -47,8 +48,14 @@ def tournament_ids(conn: DictConnection, *, tournament_id: int | None) -> list[i
     return [row["id"] for row in conn.execute(TOURNAMENT_IDS, {"tournament_id": tournament_id})]
 
 
-def rebuild_tallies(conn: DictConnection, *, tournament_id: int) -> int:
-    return one_row(conn.execute(REBUILD_TALLIES, {"tournament_id": tournament_id}))["changed"]
+def user_batches(conn: DictConnection, *, size: int) -> list[tuple[int, int]]:
+    """Ranges of users by id, `size` users each."""
+    return [(row["first_user"], row["last_user"]) for row in conn.execute(USER_BATCHES, {"size": size})]
+
+
+def rebuild_tallies(conn: DictConnection, *, tournament_id: int, first_user: int, last_user: int) -> int:
+    params = {"tournament_id": tournament_id, "first_user": first_user, "last_user": last_user}
+    return one_row(conn.execute(REBUILD_TALLIES, params))["changed"]
 
 
 def mark_tournament_outdata(conn: DictConnection, *, tournament_id: int) -> int:

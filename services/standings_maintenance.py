@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from database.adoption import USERS_PER_TALLY_BATCH
 from database.pool import Pool
 from repositories import standings_maintenance as maintenance_repo
 from repositories import standings_reference as reference
@@ -57,19 +58,24 @@ def verify(*, pool: Pool, league_id: int | None = None) -> list[dict[str, Any]]:
 
 
 def rebuild(*, pool: Pool, tournament_id: int | None = None) -> dict[str, int]:
-    """Tallies from scratch, one transaction per tournament; the league tournaments of every
-    tournament whose tallies changed are marked `outdata`. Then the pages of the leagues
-    concerned are rendered again, putting right a page that a change by hand left behind."""
+    """Tallies from scratch, a range of users a transaction (so a tournament's tally lock is held
+    briefly); the league tournaments of every tournament whose tallies changed are marked
+    `outdata`. Then the pages of the leagues concerned are rendered again, putting right a page
+    that a change by hand left behind."""
     summary = {"tournaments": 0, "tallies_changed": 0, "league_tournaments_marked_outdata": 0}
     with pool.connection() as conn:
         tournaments = maintenance_repo.tournament_ids(conn, tournament_id=tournament_id)
+        batches = maintenance_repo.user_batches(conn, size=USERS_PER_TALLY_BATCH)
         for tournament in tournaments:
-            with conn.transaction():
-                changed = maintenance_repo.rebuild_tallies(conn, tournament_id=tournament)
-                if changed:
-                    summary["league_tournaments_marked_outdata"] += maintenance_repo.mark_tournament_outdata(
-                        conn, tournament_id=tournament
-                    )
+            changed = 0
+            for first_user, last_user in batches:
+                changed += maintenance_repo.rebuild_tallies(
+                    conn, tournament_id=tournament, first_user=first_user, last_user=last_user
+                )
+            if changed:
+                summary["league_tournaments_marked_outdata"] += maintenance_repo.mark_tournament_outdata(
+                    conn, tournament_id=tournament
+                )
             summary["tournaments"] += 1
             summary["tallies_changed"] += changed
         summary["league_pages_refreshed"] = maintenance_repo.refresh_league_pages(conn, tournament_id=tournament_id)

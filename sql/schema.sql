@@ -816,6 +816,16 @@ AS $function$
                              'outcome_count', outcome_count)
 $function$;
 
+CREATE OR REPLACE FUNCTION tally_batches(size integer)
+ RETURNS TABLE(first_user bigint, last_user bigint)
+ LANGUAGE sql
+ STABLE
+AS $function$
+    select min(id), max(id)
+      from (select id, (row_number() over (order by id) - 1) / size as batch from app_user) as numbered
+     group by batch order by batch
+$function$;
+
 CREATE OR REPLACE FUNCTION tournament_notes_pages()
  RETURNS trigger
  LANGUAGE plpgsql

@@ -114,6 +114,15 @@ begin
 end;
 $$;
 
+-- The users who may have tallies, in ranges of `size` by id (sparse ids make no empty range):
+-- what a long rebuild walks, a range a transaction, so no lock is held for long.
+create or replace function tally_batches(size integer) returns table (first_user bigint, last_user bigint)
+language sql stable as $$
+    select min(id), max(id)
+      from (select id, (row_number() over (order by id) - 1) / size as batch from app_user) as numbered
+     group by batch order by batch
+$$;
+
 -- A whole tournament's tallies from scratch (a scoring_result change, a deleted match, an
 -- operator's repair).
 create or replace function rebuild_tournament_tallies(target bigint) returns integer
