@@ -8,8 +8,8 @@
 2. **Indexes** on the contract's tables, built concurrently, one at a time.
 3. **Constraints** added `not valid` in step 1 are validated (without blocking writers).
 4. **Tallies** from every ended match, one (tournament, range of users) per transaction; a
-   rebuild holds its tournament's row lock, a trigger's delta a share lock on it, so a
-   prediction written beside the back-fill is counted exactly once (03_tallies.sql).
+   rebuild holds its tournament's tally lock (an advisory lock) alone, a trigger's delta shares
+   it, so a prediction written beside the back-fill is counted exactly once (03_tallies.sql).
 5. **Pages** of every league, in batches.
 
 Steps 2-5 are recorded in `schema_adoption` as they finish: a `migrate` that was stopped
@@ -140,11 +140,13 @@ def run_locked(
                 conn.execute(f"set local lock_timeout = '{int(LOCK_TIMEOUT_SECONDS * 1000)}ms'")
                 for current in statements:
                     conn.execute(current.text)
+                current = None  # what follows runs with every table it needs already locked
                 then()
             return
         except psycopg.errors.LockNotAvailable:
             if attempt == LOCK_ATTEMPTS:
-                raise LockUnavailable(current.table if current and current.table else "unknown", attempt) from None
+                table = current.table if current and current.table else "one of the pipeline's own"
+                raise LockUnavailable(table, attempt) from None
             sleep(min(attempt * 0.5, 5.0))  # the app's own transactions finish meanwhile
 
 

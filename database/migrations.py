@@ -171,14 +171,16 @@ def _apply_pending(conn: DictConnection, sql_dir: Path, sleep: Callable[[float],
     """Versioned files not yet applied, then changed repeatable files, in one transaction; on a
     live database (its contract tables in use) that transaction first locks each table as
     adoption does, so the app waits about a second at most, and a busy table is named."""
-    conn.execute(CREATE_MIGRATION_TABLE)
-    conn.execute(ADD_CHECKSUM_COLUMN)
     recorded = _recorded(conn)
     plan = _plan(recorded.versions, recorded.repeatables, sql_dir)
     if plan.mismatched:
         raise MigrationMismatch(plan.mismatched)
-    for migration in available_migrations(sql_dir):
-        if migration.name in recorded.versions and recorded.versions[migration.name] is None:
+    unrecorded = [
+        m for m in available_migrations(sql_dir) if m.name in recorded.versions and not recorded.versions[m.name]
+    ]
+    if unrecorded:  # applied before checksums were recorded (the column is only added then: no lock otherwise)
+        conn.execute(ADD_CHECKSUM_COLUMN)
+        for migration in unrecorded:
             conn.execute(RECORD_MISSING_CHECKSUM, {"version": migration.name, "checksum": migration.checksum})
     if not plan.versions and not plan.repeatables:
         return []

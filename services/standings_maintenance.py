@@ -67,16 +67,16 @@ def rebuild(*, pool: Pool, tournament_id: int | None = None) -> dict[str, int]:
         tournaments = maintenance_repo.tournament_ids(conn, tournament_id=tournament_id)
         batches = maintenance_repo.user_batches(conn, size=USERS_PER_TALLY_BATCH)
         for tournament in tournaments:
-            changed = 0
             for first_user, last_user in batches:
-                changed += maintenance_repo.rebuild_tallies(
-                    conn, tournament_id=tournament, first_user=first_user, last_user=last_user
-                )
-            if changed:
-                summary["league_tournaments_marked_outdata"] += maintenance_repo.mark_tournament_outdata(
-                    conn, tournament_id=tournament
-                )
+                with conn.transaction():  # a batch that changed tallies marks in its own commit
+                    changed = maintenance_repo.rebuild_tallies(
+                        conn, tournament_id=tournament, first_user=first_user, last_user=last_user
+                    )
+                    if changed:
+                        summary["league_tournaments_marked_outdata"] += maintenance_repo.mark_tournament_outdata(
+                            conn, tournament_id=tournament
+                        )
+                summary["tallies_changed"] += changed
             summary["tournaments"] += 1
-            summary["tallies_changed"] += changed
         summary["league_pages_refreshed"] = maintenance_repo.refresh_league_pages(conn, tournament_id=tournament_id)
     return summary

@@ -378,11 +378,11 @@ AS $function$
 declare
     key bigint;
 begin
-    for key in select distinct k from unnest(keys) as k order by 1 loop
+    for key in select distinct (k % 2147483647)::int from unnest(keys) as k order by 1 loop
         if exclusive then
-            perform pg_advisory_xact_lock(space, (key % 2147483647)::int);
+            perform pg_advisory_xact_lock(space, key::int);
         else
-            perform pg_advisory_xact_lock_shared(space, (key % 2147483647)::int);
+            perform pg_advisory_xact_lock_shared(space, key::int);
         end if;
     end loop;
 end;
@@ -564,6 +564,14 @@ begin
                 select user_id, match_id, home_score, away_score, 1 from new_rows) as both_sides;
     end if;
     perform lock_predictions(matches, false);
+    if current_setting('transaction_isolation') <> 'read committed' then
+        -- A snapshot taken before the lock cannot see what it waited for: hold the rows too, so a
+        -- match or tournament changed since fails this write with a serialization error (the app
+        -- retries), never counts it wrongly.
+        perform from match where id = any(matches) order by id for share;
+        perform from tournament where id in (select tournament_id from match where id = any(matches)) order by id
+            for share;
+    end if;
     ended_tournaments := array(select distinct tournament_id from match where id = any(matches) and status = 'ended');
     if cardinality(ended_tournaments) = 0 then
         return null;  -- most writes: predictions before kick-off
@@ -821,9 +829,12 @@ CREATE OR REPLACE FUNCTION tally_batches(size integer)
  LANGUAGE sql
  STABLE
 AS $function$
-    select min(id), max(id)
-      from (select id, (row_number() over (order by id) - 1) / size as batch from app_user) as numbered
-     group by batch order by batch
+    select coalesce(lag(last) over (order by batch) + 1, 0),  -- contiguous: no id falls between two ranges
+           case when batch = max(batch) over () then 9223372036854775807 else last end
+      from (select batch, max(id) as last
+              from (select id, (row_number() over (order by id) - 1) / size as batch from app_user) as numbered
+             group by batch) as batches
+     order by batch
 $function$;
 
 CREATE OR REPLACE FUNCTION tournament_notes_pages()

@@ -407,3 +407,45 @@ def test_a_prediction_made_as_its_match_ends_counts_once(adopted):
     finally:
         app.close()
         tick.close()
+
+
+def test_an_app_transaction_in_repeatable_read_fails_rather_than_miscount(adopted):
+    """A snapshot taken before the predictions lock cannot see the result it waited for: the
+    app's write fails with a serialization error (it retries), and nothing is counted wrongly."""
+    app, tick = connect(adopted), connect(adopted)
+    with connect(adopted) as db:
+        match = db.execute(
+            "update match set status = 'open', home_score = null, away_score = null, home_score_regular = null,"
+            " away_score_regular = null where id = (select min(id) from match where tournament_id = 1) returning id"
+        ).fetchone()["id"]
+        db.execute("delete from prediction where match_id = %s and user_id = 1", (match,))
+    try:
+        tick.execute("begin")
+        tick.execute(
+            "update match set status = 'ended', home_score = 2, away_score = 1, home_score_regular = 2,"
+            " away_score_regular = 1 where id = %s",
+            (match,),
+        )
+        app.execute("begin isolation level repeatable read")
+        app.execute("select count(*) from prediction")  # the app's snapshot is taken
+        failed: list[Exception] = []
+
+        def predict() -> None:
+            try:
+                app.execute("insert into prediction values (1, %s, 2, 1)", (match,))
+            except psycopg.errors.SerializationFailure as exc:
+                failed.append(exc)
+
+        writer = threading.Thread(target=predict)
+        writer.start()
+        with connect(adopted) as db:
+            wait_until_blocked(db)
+        tick.execute("commit")
+        writer.join(10)
+        app.execute("rollback")
+        assert len(failed) == 1
+        with connect(adopted) as db:
+            assert tallies(db) == tallies_from_scratch(db)
+    finally:
+        app.close()
+        tick.close()
