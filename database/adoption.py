@@ -26,8 +26,9 @@ from pathlib import Path
 import psycopg
 import psycopg.errors
 
-from database.contract import PIPELINE_COLUMNS, PIPELINE_TABLES
+from database.contract import PIPELINE_COLUMNS, PIPELINE_TABLES, index_builds
 from database.pool import DictConnection, one_row
+from repositories import standings_maintenance as maintenance_repo
 
 ADOPT_DIR_NAME = "adopt"
 # The versioned migration whose schema sql/adopt/ reproduces: later ones apply on top as usual.
@@ -36,7 +37,6 @@ BASELINE = "010"
 # schema step wait about a second in all (eight tables), however long another transaction holds one.
 LOCK_TIMEOUT_SECONDS = 0.1
 LOCK_ATTEMPTS = 20
-USERS_PER_TALLY_BATCH = 1024
 LEAGUES_PER_PAGE_BATCH = 500
 STEPS = ("indexes", "constraints", "tallies", "pages")
 # The schema step locks the contract's tables referencing ones first, the order in which the
@@ -67,10 +67,7 @@ INVALID_INDEX = """
 select 1 from pg_index i join pg_class c on c.oid = i.indexrelid
  where c.relname = %(name)s and c.relnamespace = 'public'::regnamespace and not i.indisvalid
 """
-TALLY_BATCHES = "select first_user, last_user from tally_batches(%(size)s)"
 ENDED_TOURNAMENTS = "select distinct tournament_id from match where status = 'ended' order by 1"
-MARK_TOURNAMENT = "select mark_tournaments_outdata(array[%(tournament)s::bigint])"
-REBUILD_TALLIES = "select rebuild_tallies(%(tournament)s, %(first)s, %(last)s)"
 LEAGUE_BATCH = "select array(select id from league where id > %(after)s order by id limit %(size)s) as ids"
 REFRESH_PAGES = "select refresh_league_pages(%(ids)s)"
 COUNTS = """
@@ -100,16 +97,6 @@ class Statement:
 
 def adopt_dir(sql_dir: Path) -> Path:
     return sql_dir / ADOPT_DIR_NAME
-
-
-def index_statements(sql_dir: Path) -> list[str]:
-    """The concurrent index builds of sql/adopt/3_indexes.sql, one a line."""
-    text = (adopt_dir(sql_dir) / "3_indexes.sql").read_text(encoding="utf-8")
-    return [line.rstrip(";") for line in text.splitlines() if line.startswith("create index")]
-
-
-def index_name(statement: str) -> str:
-    return statement.split(" if not exists ")[1].split()[0]
 
 
 def table_locks() -> list[Statement]:
@@ -160,23 +147,19 @@ def unfinished_steps(conn: DictConnection) -> list[str]:
 
 
 def _build_indexes(conn: DictConnection, sql_dir: Path) -> None:
-    for statement in index_statements(sql_dir):
-        name = index_name(statement)
+    for name, statement in index_builds(sql_dir):
         if conn.execute(INVALID_INDEX, {"name": name}).fetchone():  # left by a build that was stopped
             conn.execute(f"drop index concurrently {name}")
         conn.execute(statement)
 
 
 def _build_tallies(conn: DictConnection) -> None:
-    """Each tournament's tallies, a range of users a transaction, then its league tournaments
-    marked again: a tick that calculated one from a half-built tally does it over."""
-    batches = conn.execute(TALLY_BATCHES, {"size": USERS_PER_TALLY_BATCH}).fetchall()
+    """Each tournament's tallies as `scores rebuild` builds them: a range of users a transaction,
+    each range that changed them marking the tournament again, so a tick that calculated from
+    a half-built tally does it over."""
+    batches = maintenance_repo.user_batches(conn)
     for tournament in [row["tournament_id"] for row in conn.execute(ENDED_TOURNAMENTS)]:
-        for batch in batches:
-            conn.execute(
-                REBUILD_TALLIES, {"tournament": tournament, "first": batch["first_user"], "last": batch["last_user"]}
-            )
-        conn.execute(MARK_TOURNAMENT, {"tournament": tournament})
+        maintenance_repo.rebuild_tournament(conn, tournament_id=tournament, batches=batches)
 
 
 def _render_pages(conn: DictConnection) -> None:
@@ -206,7 +189,7 @@ def describe(conn: DictConnection, sql_dir: Path) -> list[str]:
     """What adopting this database would do, in words an operator reads before a deploy."""
     counts = one_row(conn.execute(COUNTS))
     columns = ", ".join(f"{table}.{column}" for table, names in PIPELINE_COLUMNS.items() for column in names)
-    indexes = ", ".join(index_name(s) for s in index_statements(sql_dir))
+    indexes = ", ".join(name for name, _ in index_builds(sql_dir))
     return [
         f"add columns (metadata only, no rewrite): {columns}",
         f"create tables: {', '.join(PIPELINE_TABLES)}",

@@ -152,6 +152,9 @@ PIPELINE_TABLES = (
 )
 
 
+INDEX_BUILD = re.compile(r"^(create index concurrently if not exists (\w+) .*);$", flags=re.MULTILINE)
+
+
 @dataclass(frozen=True)
 class PipelineObjects:
     """What the pipeline adds to the app's database besides its tables and columns."""
@@ -161,13 +164,15 @@ class PipelineObjects:
     triggers: list[tuple[str, str]]  # (table, trigger), as sql/schema.sql has them
 
 
+def index_builds(sql_dir: Path) -> list[tuple[str, str]]:
+    """(name, statement) of each concurrent index build of sql/adopt/3_indexes.sql, in file order."""
+    text = (sql_dir / "adopt" / "3_indexes.sql").read_text(encoding="utf-8")
+    return [(name, statement) for statement, name in INDEX_BUILD.findall(text)]
+
+
 def pipeline_objects(sql_dir: Path) -> PipelineObjects:
     """Read from the files that create them, so the list cannot fall behind."""
-    indexes = re.findall(
-        r"^create index concurrently if not exists (\w+)",
-        (sql_dir / "adopt" / "3_indexes.sql").read_text(encoding="utf-8"),
-        flags=re.MULTILINE,
-    )
+    indexes = [name for name, _ in index_builds(sql_dir)]
     routines = sorted(
         {
             name

@@ -31,13 +31,12 @@ select refresh_league_pages(array(
         or id in (select league_id from league_tournament where tournament_id = %(tournament_id)s))) as changed
 """
 
+# A rebuild walks a tournament's users this many at a time, so its tally lock is held briefly.
+USERS_PER_BATCH = 1024
 USER_BATCHES = "select first_user, last_user from tally_batches(%(size)s)"
 REBUILD_TALLIES = "select rebuild_tallies(%(tournament_id)s, %(first_user)s, %(last_user)s) as changed"
 
-MARK_TOURNAMENT_OUTDATA = """
-select mark_league_tournaments_outdata(array(select id from league_tournament where tournament_id = %(tournament_id)s))
-       as marked
-"""
+MARK_TOURNAMENT_OUTDATA = "select mark_tournaments_outdata(array[%(tournament_id)s::bigint]) as marked"
 
 
 def league_tournaments(conn: DictConnection, *, league_id: int | None) -> list[dict]:
@@ -48,14 +47,25 @@ def tournament_ids(conn: DictConnection, *, tournament_id: int | None) -> list[i
     return [row["id"] for row in conn.execute(TOURNAMENT_IDS, {"tournament_id": tournament_id})]
 
 
-def user_batches(conn: DictConnection, *, size: int) -> list[tuple[int, int]]:
-    """Ranges of users by id, `size` users each."""
-    return [(row["first_user"], row["last_user"]) for row in conn.execute(USER_BATCHES, {"size": size})]
+def user_batches(conn: DictConnection) -> list[tuple[int, int]]:
+    """Ranges of users by id, USERS_PER_BATCH users each, covering every id."""
+    return [(row["first_user"], row["last_user"]) for row in conn.execute(USER_BATCHES, {"size": USERS_PER_BATCH})]
 
 
-def rebuild_tallies(conn: DictConnection, *, tournament_id: int, first_user: int, last_user: int) -> int:
-    params = {"tournament_id": tournament_id, "first_user": first_user, "last_user": last_user}
-    return one_row(conn.execute(REBUILD_TALLIES, params))["changed"]
+def rebuild_tournament(conn: DictConnection, *, tournament_id: int, batches: list[tuple[int, int]]) -> tuple[int, int]:
+    """One tournament's tallies from scratch, a range of users a transaction (on an autocommit
+    connection); a range that changed tallies marks the tournament's league tournaments in its
+    own commit, so a stop between ranges leaves nothing unmarked. Returns (tallies changed,
+    league tournaments marked)."""
+    changed = marked = 0
+    for first_user, last_user in batches:
+        params = {"tournament_id": tournament_id, "first_user": first_user, "last_user": last_user}
+        with conn.transaction():
+            batch_changed = one_row(conn.execute(REBUILD_TALLIES, params))["changed"]
+            if batch_changed:
+                marked += mark_tournament_outdata(conn, tournament_id=tournament_id)
+        changed += batch_changed
+    return changed, marked
 
 
 def mark_tournament_outdata(conn: DictConnection, *, tournament_id: int) -> int:

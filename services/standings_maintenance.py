@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from database.adoption import USERS_PER_TALLY_BATCH
 from database.pool import Pool
 from repositories import standings_maintenance as maintenance_repo
 from repositories import standings_reference as reference
@@ -65,18 +64,11 @@ def rebuild(*, pool: Pool, tournament_id: int | None = None) -> dict[str, int]:
     summary = {"tournaments": 0, "tallies_changed": 0, "league_tournaments_marked_outdata": 0}
     with pool.connection() as conn:
         tournaments = maintenance_repo.tournament_ids(conn, tournament_id=tournament_id)
-        batches = maintenance_repo.user_batches(conn, size=USERS_PER_TALLY_BATCH)
+        batches = maintenance_repo.user_batches(conn)
         for tournament in tournaments:
-            for first_user, last_user in batches:
-                with conn.transaction():  # a batch that changed tallies marks in its own commit
-                    changed = maintenance_repo.rebuild_tallies(
-                        conn, tournament_id=tournament, first_user=first_user, last_user=last_user
-                    )
-                    if changed:
-                        summary["league_tournaments_marked_outdata"] += maintenance_repo.mark_tournament_outdata(
-                            conn, tournament_id=tournament
-                        )
-                summary["tallies_changed"] += changed
+            changed, marked = maintenance_repo.rebuild_tournament(conn, tournament_id=tournament, batches=batches)
             summary["tournaments"] += 1
+            summary["tallies_changed"] += changed
+            summary["league_tournaments_marked_outdata"] += marked
         summary["league_pages_refreshed"] = maintenance_repo.refresh_league_pages(conn, tournament_id=tournament_id)
     return summary
