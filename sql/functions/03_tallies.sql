@@ -19,13 +19,19 @@
 -- order), league tournaments (the marks), tally rows, pages at commit — so none deadlocks another.
 -- Repeatable file: `migrate` re-applies it whenever it changes.
 
+-- The advisory lock key of an id (ids past 2^31 wrap; a shared key only makes writers wait).
+create or replace function advisory_key(id bigint) returns integer
+language sql immutable as $$
+    select (id % 2147483647)::int
+$$;
+
 -- These keys' advisory locks in one lock space, in key order: shared, or exclusive.
 create or replace function lock_keys(space integer, keys bigint[], exclusive boolean) returns void
 language plpgsql as $$
 declare
     key bigint;
 begin
-    for key in select distinct (k % 2147483647)::int from unnest(keys) as k order by 1 loop
+    for key in select distinct advisory_key(k) from unnest(keys) as k order by 1 loop
         if exclusive then
             perform pg_advisory_xact_lock(space, key::int);
         else
@@ -229,7 +235,10 @@ begin
                 union all
                 select user_id, match_id, home_score, away_score, 1 from new_rows) as both_sides;
     end if;
-    perform lock_predictions(matches, false);
+    -- lock_predictions(matches, false) written out: a nested plpgsql call costs every write
+    -- on an open match about 20 us (docs/benchmarks.md).
+    perform pg_advisory_xact_lock_shared(720160119, key)
+       from (select distinct advisory_key(m) as key from unnest(matches) as m order by 1) as keys;
     if current_setting('transaction_isolation') <> 'read committed' then
         -- A snapshot taken before the lock cannot see what it waited for: hold the rows too, so a
         -- match or tournament changed since fails this write with a serialization error (the app
@@ -238,10 +247,11 @@ begin
         perform from tournament where id in (select tournament_id from match where id = any(matches)) order by id
             for share;
     end if;
-    ended_tournaments := array(select distinct tournament_id from match where id = any(matches) and status = 'ended');
-    if cardinality(ended_tournaments) = 0 then
+    perform from match where id = any(matches) and status = 'ended' limit 1;
+    if not found then
         return null;  -- most writes: predictions before kick-off
     end if;
+    ended_tournaments := array(select distinct tournament_id from match where id = any(matches) and status = 'ended');
     perform lock_tallies(ended_tournaments, false);
     select array_agg(m.tournament_id), array_agg(p.user_id),
            array_agg(scored_tier(t.scoring_result, p.home_score, p.away_score, m.home_score, m.away_score,
