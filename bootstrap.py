@@ -107,9 +107,26 @@ class Services:
     def get_league(self, *, league_id: int) -> str:
         return leagues.get_league(pool=self.pool, league_id=league_id)
 
-    def get_standings(self, *, league_id: int, tournament_id: int | None, limit: int, offset: int) -> str:
+    def get_standings(
+        self, *, league_id: int, tournament_id: int | None, round: str | None = None, limit: int, offset: int
+    ) -> str:
         return leagues.get_standings(
-            pool=self.pool, league_id=league_id, tournament_id=tournament_id, limit=limit, offset=offset
+            pool=self.pool, league_id=league_id, tournament_id=tournament_id, round=round, limit=limit, offset=offset
+        )
+
+    def get_rounds(self, *, league_id: int, tournament_id: int) -> str:
+        return leagues.get_rounds(pool=self.pool, league_id=league_id, tournament_id=tournament_id)
+
+    def get_participant_predictions(
+        self, *, league_id: int, user_id: int, tournament_id: int, round: str | None = None
+    ) -> str:
+        return leagues.get_participant_predictions(
+            pool=self.pool,
+            clock=self.clock,
+            league_id=league_id,
+            user_id=user_id,
+            tournament_id=tournament_id,
+            round=round,
         )
 
     def verify(self, *, league_id: int | None = None) -> list[dict[str, Any]]:

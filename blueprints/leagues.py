@@ -8,7 +8,7 @@ from flask import Blueprint, Response, current_app, request
 from werkzeug.http import quote_etag
 
 from blueprints.errors import error_response
-from blueprints.params import LeaguePath, StandingsQuery
+from blueprints.params import LeaguePath, ParticipantPath, PredictionsQuery, RoundsQuery, StandingsQuery
 from bootstrap import services_of
 from services import leagues
 
@@ -35,11 +35,15 @@ def _revalidated(body: str) -> Response:
 
 # Built once: a schema costs more to build than to use, and these are read on every page load.
 LEAGUE_PATH = LeaguePath()
+PARTICIPANT_PATH = ParticipantPath()
 STANDINGS_QUERY = StandingsQuery()
+ROUNDS_QUERY = RoundsQuery()
+PREDICTIONS_QUERY = PredictionsQuery()
 
 
 def _league_id(raw: int) -> int:
-    """Any integer routes here; one outside what an id can be is a 400, never a 500."""
+    """Any integer routes here; one outside what an id can be is a 400, never a 500 (so does a
+    participant's user id: PARTICIPANT_PATH)."""
     return LEAGUE_PATH.load({"league_id": raw})["league_id"]
 
 
@@ -54,6 +58,30 @@ def get_standings(league_id: int):
     league_id = _league_id(league_id)
     query = STANDINGS_QUERY.load(request.args.to_dict(flat=True))
     standings = services_of(current_app).get_standings(
-        league_id=league_id, tournament_id=query.get("tournament_id"), limit=query["limit"], offset=query["offset"]
+        league_id=league_id,
+        tournament_id=query.get("tournament_id"),
+        round=query.get("round"),
+        limit=query["limit"],
+        offset=query["offset"],
     )
     return _revalidated(standings)
+
+
+@bp.get("/<int(signed=True):league_id>/rounds")
+def get_rounds(league_id: int):
+    league_id = _league_id(league_id)
+    query = ROUNDS_QUERY.load(request.args.to_dict(flat=True))
+    return _revalidated(services_of(current_app).get_rounds(league_id=league_id, tournament_id=query["tournament_id"]))
+
+
+@bp.get("/<int(signed=True):league_id>/participants/<int(signed=True):user_id>/predictions")
+def get_participant_predictions(league_id: int, user_id: int):
+    path = PARTICIPANT_PATH.load({"league_id": league_id, "user_id": user_id})
+    query = PREDICTIONS_QUERY.load(request.args.to_dict(flat=True))
+    predictions = services_of(current_app).get_participant_predictions(
+        league_id=path["league_id"],
+        user_id=path["user_id"],
+        tournament_id=query["tournament_id"],
+        round=query.get("round"),
+    )
+    return _revalidated(predictions)

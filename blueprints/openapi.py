@@ -147,10 +147,47 @@ def build_spec() -> dict:
         path="/api/leagues/{league_id}/standings",
         operations={
             "get": {
-                "summary": "Ranked participants of one league tournament, or of the whole league",
+                "summary": "Ranked participants of one league tournament (after a round, with `round`), or of "
+                "the whole league",
+                "description": "`round` needs `tournament_id`: the standings after that round, cumulative over "
+                "every round up to and including it.",
                 "parameters": [league_id, {"in": "query", "schema": params.StandingsQuery}, IF_NONE_MATCH],
                 "responses": _league_read(
-                    schemas.StandingsSchema, "a page of standings", "unknown league, or a tournament it does not follow"
+                    schemas.StandingsSchema,
+                    "a page of standings",
+                    "unknown league, a tournament it does not follow, or a round the tournament does not have",
+                ),
+            }
+        },
+    )
+    spec.path(
+        path="/api/leagues/{league_id}/rounds",
+        operations={
+            "get": {
+                "summary": "The rounds (matchdays) of a tournament the league follows, in order, with the current one",
+                "parameters": [league_id, {"in": "query", "schema": params.RoundsQuery}, IF_NONE_MATCH],
+                "responses": _league_read(
+                    schemas.RoundsSchema, "the rounds", "unknown league, or a tournament it does not follow"
+                ),
+            }
+        },
+    )
+    spec.path(
+        path="/api/leagues/{league_id}/participants/{user_id}/predictions",
+        operations={
+            "get": {
+                "summary": "A participant's predictions in a league tournament, with their results, tiers and points",
+                "description": "In kick-off order; a match that has not kicked off is never shown.",
+                "parameters": [
+                    {"in": "path", "schema": params.ParticipantPath},
+                    {"in": "query", "schema": params.PredictionsQuery},
+                    IF_NONE_MATCH,
+                ],
+                "responses": _league_read(
+                    schemas.ParticipantPredictionsSchema,
+                    "the participant's predictions",
+                    "unknown league, a tournament it does not follow, a round the tournament does not have, or a "
+                    "user who is not a participant of the league",
                 ),
             }
         },

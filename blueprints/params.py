@@ -7,9 +7,10 @@ import re
 from typing import Any
 
 from flask import Request
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 MAX_ID = 2**63 - 1  # what a bigint id can be
+MAX_ROUND_KEY = 200  # a round key is opaque text (SPEC §5 rounds endpoint), never longer than this
 _DIGITS = re.compile(r"\s*[+-]?\d{1,30}\s*")
 
 
@@ -59,14 +60,50 @@ class RunsQuery(Schema):
     outcome = fields.String(validate=validate.OneOf(["running", "ok", "partial", "failed"]))
 
 
+def _no_nul(value: str) -> None:
+    """No PostgreSQL text holds a NUL: let one through and the query fails (a 500, not a 404)."""
+    if "\x00" in value:
+        raise ValidationError("must not contain a NUL character")
+
+
+def _round(**kwargs: Any) -> fields.String:
+    """A round key from the rounds endpoint: opaque text, 1–200 characters."""
+    return fields.String(
+        validate=[validate.Length(min=1, max=MAX_ROUND_KEY), _no_nul],
+        metadata={"description": "a round's `key` from the rounds endpoint"},
+        **kwargs,
+    )
+
+
 class LeaguePath(Schema):
     league_id = _id(required=True)
 
 
+class ParticipantPath(Schema):
+    league_id = _id(required=True)
+    user_id = _id(required=True)
+
+
 class StandingsQuery(Schema):
     tournament_id = _id()
+    round = _round()
     limit = WholeNumber(load_default=100, validate=validate.Range(min=1, max=1000))
     offset = WholeNumber(load_default=0, validate=validate.Range(min=0, max=1_000_000))
+
+    @validates_schema
+    def _round_needs_a_tournament(self, data: dict[str, Any], **kwargs: Any) -> None:
+        """The standings after a round are one tournament's: the whole league has no rounds."""
+        if "round" in data and "tournament_id" not in data:
+            raise ValidationError("required with round", field_name="tournament_id")
+
+
+class RoundsQuery(Schema):
+    tournament_id = _id(required=True)
+
+
+class PredictionsQuery(Schema):
+    tournament_id = _id(required=True)
+    round = _round()
 
 
 def request_parameters(request: Request) -> dict[str, Any]:

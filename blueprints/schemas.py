@@ -37,6 +37,18 @@ class StandingSchema(Schema):
     exact_count = fields.Integer(required=True)
     goal_difference_count = fields.Integer(required=True)
     outcome_count = fields.Integer(required=True)
+    round_points = fields.Integer(
+        required=True,
+        metadata={
+            "description": "points earned in the current round (or the requested one); the whole league sums "
+            "each tournament's"
+        },
+    )
+    previous_rank = fields.Integer(
+        allow_none=True,
+        required=True,
+        metadata={"description": "the rank after the round before the current (or requested) one; null when none"},
+    )
 
 
 class StandingsSchema(Schema):
@@ -47,6 +59,86 @@ class StandingsSchema(Schema):
     participants_scores_status = _status()
     total = fields.Integer(required=True)
     standings = fields.List(fields.Nested(StandingSchema), required=True)
+
+
+class RoundWinnerSchema(Schema):
+    user_id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    points = fields.Integer(required=True)
+
+
+class RoundSchema(Schema):
+    key = fields.String(
+        required=True, metadata={"description": "the round's stable key: `round=<key>` of standings and predictions"}
+    )
+    round_number = fields.Integer(required=True)
+    round_slug = fields.String(allow_none=True, required=True)
+    round_prefix = fields.String(allow_none=True, required=True)
+    first_kickoff = fields.DateTime(required=True, metadata={"description": "the earliest start_time of its matches"})
+    matches = fields.Integer(required=True)
+    matches_ended = fields.Integer(required=True)
+    top_points = fields.Integer(
+        allow_none=True, required=True, metadata={"description": "the round's highest points of a participant"}
+    )
+    winners = fields.List(
+        fields.Nested(RoundWinnerSchema),
+        required=True,
+        metadata={"description": "the participants with the round's highest points: empty until a match ended"},
+    )
+
+
+class RoundsSchema(Schema):
+    league_id = fields.Integer(required=True)
+    tournament_id = fields.Integer(required=True)
+    participants_scores_status = _status()
+    current_round = fields.String(
+        allow_none=True,
+        required=True,
+        metadata={"description": "the key of the last round holding an ended match; null when none has"},
+    )
+    rounds = fields.List(
+        fields.Nested(RoundSchema), required=True, metadata={"description": "in order of their first kick-off"}
+    )
+
+
+class ScorePairSchema(Schema):
+    home = fields.Integer(required=True)
+    away = fields.Integer(required=True)
+
+
+class PredictionEntrySchema(Schema):
+    match_id = fields.Integer(required=True)
+    round = fields.String(required=True, metadata={"description": "the key of the match's round"})
+    home_team = fields.String(required=True)
+    away_team = fields.String(required=True)
+    start_time = fields.DateTime(required=True)
+    status = fields.String(required=True, metadata={"enum": ["open", "ended", "postponed", "canceled"]})
+    result = fields.Nested(
+        ScorePairSchema,
+        allow_none=True,
+        required=True,
+        metadata={"description": "the scored pair (the tournament's scoring_result); null until ended"},
+    )
+    prediction = fields.Nested(ScorePairSchema, required=True)
+    tier = fields.String(
+        allow_none=True,
+        required=True,
+        metadata={"enum": ["exact", "goal_difference", "outcome", "none", None], "description": "null until ended"},
+    )
+    points = fields.Integer(required=True, metadata={"description": "the tier's points under this league's values"})
+
+
+class ParticipantPredictionsSchema(Schema):
+    league_id = fields.Integer(required=True)
+    user_id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    tournament_id = fields.Integer(required=True)
+    points = fields.Integer(required=True, metadata={"description": "the sum of the entries' points"})
+    predictions = fields.List(
+        fields.Nested(PredictionEntrySchema),
+        required=True,
+        metadata={"description": "in kick-off order; a match that has not kicked off is never shown"},
+    )
 
 
 class TickSummarySchema(Schema):

@@ -7,12 +7,13 @@
    applied. From its commit on, the triggers keep everything right for the app's writes.
 2. **Indexes** on the contract's tables, built concurrently, one at a time.
 3. **Constraints** added `not valid` in step 1 are validated (without blocking writers).
-4. **Tallies** from every ended match, one (tournament, range of users) per transaction; a
+4. **Rounds** of every tournament from its matches, a tournament a transaction.
+5. **Tallies** from every ended match, one (tournament, range of users) per transaction; a
    rebuild holds its tournament's tally lock (an advisory lock) alone, a trigger's delta shares
    it, so a prediction written beside the back-fill is counted exactly once (03_tallies.sql).
-5. **Pages** of every league, in batches.
+6. **Pages** of every league, in batches.
 
-Steps 2-5 are recorded in `schema_adoption` as they finish: a `migrate` that was stopped
+Steps 2-6 are recorded in `schema_adoption` as they finish: a `migrate` that was stopped
 resumes where it left off. Every league tournament starts `outdata`, so the scores ticks
 compute standings from all the results already there.
 """
@@ -32,13 +33,13 @@ from repositories import standings_maintenance as maintenance_repo
 
 ADOPT_DIR_NAME = "adopt"
 # The versioned migration whose schema sql/adopt/ reproduces: later ones apply on top as usual.
-BASELINE = "010"
+BASELINE = "011"
 # Each table's lock is waited for this long at most, so the app's statements queued behind the
 # schema step wait about a second in all (eight tables), however long another transaction holds one.
 LOCK_TIMEOUT_SECONDS = 0.1
 LOCK_ATTEMPTS = 20
 LEAGUES_PER_PAGE_BATCH = 500
-STEPS = ("indexes", "constraints", "tallies", "pages")
+STEPS = ("indexes", "constraints", "rounds", "tallies", "pages")
 # The schema step locks the contract's tables referencing ones first, the order in which the
 # app's own writes lock them (a write, then its foreign keys' checks): waiting for a table the
 # app holds never leaves it waiting for one this step holds.
@@ -67,6 +68,7 @@ INVALID_INDEX = """
 select 1 from pg_index i join pg_class c on c.oid = i.indexrelid
  where c.relname = %(name)s and c.relnamespace = 'public'::regnamespace and not i.indisvalid
 """
+TOURNAMENTS = "select id from tournament order by id"
 ENDED_TOURNAMENTS = "select distinct tournament_id from match where status = 'ended' order by 1"
 LEAGUE_BATCH = "select array(select id from league where id > %(after)s order by id limit %(size)s) as ids"
 REFRESH_PAGES = "select refresh_league_pages(%(ids)s)"
@@ -153,6 +155,12 @@ def _build_indexes(conn: DictConnection, sql_dir: Path) -> None:
         conn.execute(statement)
 
 
+def _build_rounds(conn: DictConnection) -> None:
+    """Each tournament's rounds from its matches, a tournament a transaction."""
+    for tournament in [row["id"] for row in conn.execute(TOURNAMENTS)]:
+        maintenance_repo.refresh_rounds(conn, tournament_id=tournament)
+
+
 def _build_tallies(conn: DictConnection) -> None:
     """Each tournament's tallies as `scores rebuild` builds them: a range of users a transaction,
     each range that changed them marking the tournament again, so a tick that calculated from
@@ -170,10 +178,11 @@ def _render_pages(conn: DictConnection) -> None:
 
 
 def finish_steps(conn: DictConnection, sql_dir: Path) -> list[str]:
-    """Steps 2-5, those not yet done, each recorded as it finishes (on an autocommit connection)."""
+    """Steps 2-6, those not yet done, each recorded as it finishes (on an autocommit connection)."""
     actions: dict[str, Callable[[], object]] = {
         "indexes": lambda: _build_indexes(conn, sql_dir),
         "constraints": lambda: conn.execute(VALIDATE),
+        "rounds": lambda: _build_rounds(conn),
         "tallies": lambda: _build_tallies(conn),
         "pages": lambda: _render_pages(conn),
     }
@@ -196,7 +205,8 @@ def describe(conn: DictConnection, sql_dir: Path) -> list[str]:
         "install the pipeline's functions and triggers (sql/functions/)",
         f"build indexes concurrently: {indexes}",
         f"mark all {counts['league_tournaments']} league tournaments outdata",
-        f"build prediction tallies from {counts['ended']} ended matches, in batches",
+        "build every tournament's rounds from its matches, a tournament at a time",
+        f"build prediction tallies (the season's and each round's) from {counts['ended']} ended matches, in batches",
         f"render the pages of {counts['leagues']} leagues, in batches",
         f"record versioned migrations up to {BASELINE} as applied",
     ]

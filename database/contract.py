@@ -137,6 +137,7 @@ PIPELINE_COLUMNS = {
         "marked_outdata_at",
         "sync_claimed_at",
         "sync_run_id",
+        "rounds_dirty_from",
     ),
     "participant_score": ("position",),
 }
@@ -149,6 +150,10 @@ PIPELINE_TABLES = (
     "prediction_tally",
     "league_standing",
     "league_page",
+    "tournament_round",
+    "round_tally",
+    "round_standing",
+    "league_round",
 )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from database.pool import DictConnection, one_row
 
 LEAGUE_TOURNAMENTS = """
-select id, league_id, participants_scores_status as status from league_tournament
+select id, league_id, tournament_id, participants_scores_status as status from league_tournament
  where %(league_id)s::bigint is null or league_id = %(league_id)s
  order by league_id, id
 """
@@ -36,6 +36,8 @@ USERS_PER_BATCH = 1024
 USER_BATCHES = "select first_user, last_user from tally_batches(%(size)s)"
 REBUILD_TALLIES = "select rebuild_tallies(%(tournament_id)s, %(first_user)s, %(last_user)s) as changed"
 
+REFRESH_ROUNDS = "select refresh_tournament_rounds(%(tournament_id)s)"
+MARK_LEAGUE_TOURNAMENT_OUTDATA = "select mark_league_tournaments_outdata(array[%(id)s::bigint]) as marked"
 MARK_TOURNAMENT_OUTDATA = "select mark_tournaments_outdata(array[%(tournament_id)s::bigint]) as marked"
 
 
@@ -66,6 +68,16 @@ def rebuild_tournament(conn: DictConnection, *, tournament_id: int, batches: lis
                 marked += mark_tournament_outdata(conn, tournament_id=tournament_id)
         changed += batch_changed
     return changed, marked
+
+
+def refresh_rounds(conn: DictConnection, *, tournament_id: int) -> None:
+    """The tournament's rounds (tournament_round) from its matches, in one transaction."""
+    conn.execute(REFRESH_ROUNDS, {"tournament_id": tournament_id})
+
+
+def mark_league_tournament_outdata(conn: DictConnection, *, league_tournament_id: int) -> int:
+    """Every round of it recalculated at the next tick; 1 if it changed to outdata."""
+    return one_row(conn.execute(MARK_LEAGUE_TOURNAMENT_OUTDATA, {"id": league_tournament_id}))["marked"]
 
 
 def mark_tournament_outdata(conn: DictConnection, *, tournament_id: int) -> int:

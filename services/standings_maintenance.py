@@ -1,13 +1,14 @@
 """Guards over the incremental standings (SPEC §7.7): `verify` compares what is stored with
-the from-scratch reference; `rebuild` recomputes the prediction tallies from scratch after a
-manual repair and marks what changed `outdata`, so the next scores tick recalculates it, and
-re-renders the stored league pages."""
+the from-scratch reference (the season's standings, each round's, the whole league's and its
+page); `rebuild` recomputes the rounds and the prediction tallies from scratch after a manual
+repair and marks `outdata` what changed or differs, so the next scores tick recalculates it,
+and re-renders the stored league pages."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from database.pool import Pool
+from database.pool import DictConnection, Pool
 from repositories import standings_maintenance as maintenance_repo
 from repositories import standings_reference as reference
 
@@ -22,6 +23,41 @@ def _differences(stored: list[dict], expected: list[dict], where: dict[str, Any]
     ]
 
 
+def _round_differences(conn: DictConnection, row: dict) -> list[dict[str, Any]]:
+    """The stored standings after each round and each round's winners against the reference."""
+    stored = reference.stored_league_tournament_rounds(conn, league_tournament_id=row["id"])
+    expected = reference.league_tournament_rounds(conn, league_tournament_id=row["id"])
+    where = {"league_id": row["league_id"], "league_tournament_id": row["id"]}
+    differences = []
+    for key in sorted(stored["standings"].keys() | expected["standings"].keys()):
+        differences += _differences(
+            [{"user_id": u, **r} for u, r in stored["standings"].get(key, {}).items()],
+            [{"user_id": u, **r} for u, r in expected["standings"].get(key, {}).items()],
+            {**where, "round": key},
+        )
+    for key in sorted(stored["winners"].keys() | expected["winners"].keys()):
+        if stored["winners"].get(key) != expected["winners"].get(key):
+            differences.append(
+                {
+                    **where,
+                    "round": key,
+                    "winners": True,
+                    "stored": stored["winners"].get(key),
+                    "expected": expected["winners"].get(key),
+                }
+            )
+    return differences
+
+
+def _league_tournament_differences(conn: DictConnection, row: dict) -> list[dict[str, Any]]:
+    """One league tournament's stored rows (the season's, then each round's) against the reference."""
+    return _differences(
+        reference.stored_league_tournament(conn, league_tournament_id=row["id"]),
+        reference.league_tournament(conn, league_tournament_id=row["id"]),
+        {"league_id": row["league_id"], "league_tournament_id": row["id"]},
+    ) + _round_differences(conn, row)
+
+
 def verify(*, pool: Pool, league_id: int | None = None) -> list[dict[str, Any]]:
     """Every stored row that differs from the reference: of each up-to-date league tournament,
     of the whole-league standings of each league whose tournaments are all up to date, and
@@ -32,11 +68,7 @@ def verify(*, pool: Pool, league_id: int | None = None) -> list[dict[str, Any]]:
         rows = maintenance_repo.league_tournaments(conn, league_id=league_id)
         for row in rows:
             if row["status"] == "up-to-date":
-                differences += _differences(
-                    reference.stored_league_tournament(conn, league_tournament_id=row["id"]),
-                    reference.league_tournament(conn, league_tournament_id=row["id"]),
-                    {"league_id": row["league_id"], "league_tournament_id": row["id"]},
-                )
+                differences += _league_tournament_differences(conn, row)
         for league in sorted({row["league_id"] for row in rows}):
             if all(row["status"] == "up-to-date" for row in rows if row["league_id"] == league):
                 differences += _differences(
@@ -56,6 +88,21 @@ def verify(*, pool: Pool, league_id: int | None = None) -> list[dict[str, Any]]:
     return differences
 
 
+def _mark_differing(conn: DictConnection, *, tournament_id: int) -> int:
+    """Up-to-date league tournaments of the tournament whose stored rows differ from the
+    reference (changed by hand): marked, so the next tick recalculates all their rounds."""
+    rows = [
+        row
+        for row in maintenance_repo.league_tournaments(conn, league_id=None)
+        if row["tournament_id"] == tournament_id and row["status"] == "up-to-date"
+    ]
+    return sum(
+        maintenance_repo.mark_league_tournament_outdata(conn, league_tournament_id=row["id"])
+        for row in rows
+        if _league_tournament_differences(conn, row)
+    )
+
+
 def rebuild(*, pool: Pool, tournament_id: int | None = None) -> dict[str, int]:
     """Tallies from scratch, a range of users a transaction (so a tournament's tally lock is held
     briefly); the league tournaments of every tournament whose tallies changed are marked
@@ -66,9 +113,10 @@ def rebuild(*, pool: Pool, tournament_id: int | None = None) -> dict[str, int]:
         tournaments = maintenance_repo.tournament_ids(conn, tournament_id=tournament_id)
         batches = maintenance_repo.user_batches(conn)
         for tournament in tournaments:
+            maintenance_repo.refresh_rounds(conn, tournament_id=tournament)
             changed, marked = maintenance_repo.rebuild_tournament(conn, tournament_id=tournament, batches=batches)
             summary["tournaments"] += 1
             summary["tallies_changed"] += changed
-            summary["league_tournaments_marked_outdata"] += marked
+            summary["league_tournaments_marked_outdata"] += marked + _mark_differing(conn, tournament_id=tournament)
         summary["league_pages_refreshed"] = maintenance_repo.refresh_league_pages(conn, tournament_id=tournament_id)
     return summary

@@ -1,8 +1,8 @@
 -- Adopting the app's database (SPEC §4.1), step 1, in one transaction with steps 2 and the
--- repeatable files: the pipeline's own columns on the contract's tables, as sql/001-010 leave
+-- repeatable files: the pipeline's own columns on the contract's tables, as sql/001-011 leave
 -- them. Each is metadata only (nullable, or a constant default), so no table is rewritten;
 -- checks are added `not valid` and validated later without blocking writers.
--- Baseline: after this adoption the database is at versioned migration 010.
+-- Baseline: after this adoption the database is at versioned migration 011.
 
 alter table match add column last_checked_at timestamptz;
 alter table match add column settle_check_at timestamptz;
@@ -17,6 +17,7 @@ alter table league_tournament add column marked_outdata_at timestamptz not null 
 alter table league_tournament alter column marked_outdata_at drop not null, alter column marked_outdata_at drop default;
 alter table league_tournament add column sync_claimed_at timestamptz;
 alter table league_tournament add column sync_run_id bigint;
+alter table league_tournament add column rounds_dirty_from timestamptz default '1000-01-01 00:00:00+00';  -- all_rounds()
 alter table league_tournament add constraint league_tournament_participants_scores_status_check
     check (participants_scores_status in ('outdata', 'syncing', 'up-to-date')) not valid;
 

@@ -41,6 +41,29 @@ returns boolean language sql immutable parallel safe as $$
            (n.tournament_id, n.status, n.home_score, n.away_score, n.home_score_regular, n.away_score_regular)
 $$;
 
+-- SPEC §7.8: a round's stable key, readable in a URL: its prefix, number and slug, e.g. "r1",
+-- "r28-semifinals", "Qualification~r1".
+create or replace function round_key(round_number integer, round_slug text, round_prefix text)
+returns text language sql immutable parallel safe as $$
+    select concat(round_prefix || '~', 'r', round_number, '-' || round_slug)
+$$;
+
+-- SPEC §7.8: the rounds_dirty_from of a change that touches every round of a league tournament
+-- (a join, a leave, point values, a name): earlier than any kick-off (sql/011).
+create or replace function all_rounds() returns timestamptz language sql immutable parallel safe as $$
+    select timestamptz '1000-01-01 00:00:00+00'
+$$;
+
+-- What a match's predictions score, and in which round, changed: its scored outcome (above), or
+-- the round of a match ended before and after (its points move to the other round).
+create or replace function match_scoring_changed(o match, n match)
+returns boolean language sql immutable parallel safe as $$
+    select match_outcome_changed(o, n)
+        or ((o.status = 'ended' or n.status = 'ended')
+            and round_key(o.round_number, o.round_slug, o.round_prefix)
+                <> round_key(n.round_number, n.round_slug, n.round_prefix))
+$$;
+
 -- SPEC §5: a league is outdata if any of its tournaments is, else syncing if any is, else
 -- up-to-date (also when it follows none).
 create or replace function league_status(statuses text[])

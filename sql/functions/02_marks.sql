@@ -9,9 +9,13 @@
 -- transactions never deadlock each other. `marked_outdata_at` keeps the first mark since the
 -- row was last up to date (the scores tick serves the longest-waiting first). Returns how many
 -- rows changed to outdata, and adds them to `pipeline.marked_outdata` (the matches tick
--- reports the count of its transaction).
-create or replace function mark_league_tournaments_outdata(ids bigint[]) returns integer
-language plpgsql as $$
+-- reports the count of its transaction). `rounds_from`: the earliest kick-off of the rounds the
+-- change touched (its standings after rounds from there on are recalculated); by default all.
+drop function if exists mark_league_tournaments_outdata(bigint[]);
+drop function if exists mark_tournaments_outdata(bigint[]);
+
+create or replace function mark_league_tournaments_outdata(ids bigint[], rounds_from timestamptz default all_rounds())
+returns integer language plpgsql as $$
 declare
     changed integer;
 begin
@@ -25,7 +29,8 @@ begin
        set participants_scores_status = 'outdata',
            marked_outdata_at = case when participants_scores_status = 'up-to-date' or marked_outdata_at is null
                                     then now() else marked_outdata_at end,
-           sync_claimed_at = null
+           sync_claimed_at = null,
+           rounds_dirty_from = least(rounds_dirty_from, rounds_from)
      where id = any(ids);
     perform set_config('pipeline.marked_outdata',
         (coalesce(nullif(current_setting('pipeline.marked_outdata', true), ''), '0')::int + changed)::text, true);
@@ -40,10 +45,10 @@ language sql as $$
 $$;
 
 -- Every league tournament following these tournaments.
-create or replace function mark_tournaments_outdata(tournament_ids bigint[]) returns integer
-language sql as $$
+create or replace function mark_tournaments_outdata(tournament_ids bigint[], rounds_from timestamptz default all_rounds())
+returns integer language sql as $$
     select mark_league_tournaments_outdata(array(
-        select id from league_tournament where tournament_id = any(tournament_ids)))
+        select id from league_tournament where tournament_id = any(tournament_ids)), rounds_from)
 $$;
 
 -- A new league tournament starts outdata: nothing is calculated yet.

@@ -53,69 +53,111 @@ language sql as $$
     select lock_keys(720160119, matches, exclusive)
 $$;
 
--- Add signed tiers to the tallies, locking rows in key order (no deadlock between writers).
-create or replace function apply_tally_deltas(tournaments bigint[], users bigint[], tiers smallint[], signs integer[])
+-- Add signed tiers to the season's and the rounds' tallies, locking rows in key order (no
+-- deadlock between writers). A delta of a round that is gone (its last match left it) is moot.
+drop function if exists apply_tally_deltas(bigint[], bigint[], smallint[], integer[]);
+
+create or replace function apply_tally_deltas(tournaments bigint[], rounds bigint[], users bigint[], tiers smallint[],
+                                              signs integer[])
 returns void language sql as $$
-    with summed as (
-        select tournament_id, user_id,
-               coalesce(sum(sign) filter (where tier = 3), 0) as exact_count,
-               coalesce(sum(sign) filter (where tier = 2), 0) as goal_difference_count,
-               coalesce(sum(sign) filter (where tier = 1), 0) as outcome_count
-          from unnest(tournaments, users, tiers, signs) as d (tournament_id, user_id, tier, sign)
+    with deltas as (
+        select * from unnest(tournaments, rounds, users, tiers, signs) as d (tournament_id, round_id, user_id, tier, sign)
          where tier > 0
-         group by tournament_id, user_id
+    ),
+    season as (
+        insert into prediction_tally as t (tournament_id, user_id, exact_count, goal_difference_count, outcome_count)
+        select * from (select tournament_id, user_id,
+                              coalesce(sum(sign) filter (where tier = 3), 0) as exact_count,
+                              coalesce(sum(sign) filter (where tier = 2), 0) as goal_difference_count,
+                              coalesce(sum(sign) filter (where tier = 1), 0) as outcome_count
+                         from deltas group by tournament_id, user_id) as summed
+         where (exact_count, goal_difference_count, outcome_count) <> (0, 0, 0)  -- a tier out and the same in
+         order by tournament_id, user_id
+        on conflict (tournament_id, user_id) do update
+           set exact_count = t.exact_count + excluded.exact_count,
+               goal_difference_count = t.goal_difference_count + excluded.goal_difference_count,
+               outcome_count = t.outcome_count + excluded.outcome_count
+        returning 1
     )
-    insert into prediction_tally as t (tournament_id, user_id, exact_count, goal_difference_count, outcome_count)
-    select * from summed
-     where (exact_count, goal_difference_count, outcome_count) <> (0, 0, 0)  -- a tier out and the same in: no write
-     order by tournament_id, user_id
-    on conflict (tournament_id, user_id) do update
+    insert into round_tally as t (round_id, user_id, exact_count, goal_difference_count, outcome_count)
+    select * from (select round_id, user_id,
+                          coalesce(sum(sign) filter (where tier = 3), 0) as exact_count,
+                          coalesce(sum(sign) filter (where tier = 2), 0) as goal_difference_count,
+                          coalesce(sum(sign) filter (where tier = 1), 0) as outcome_count
+                     from deltas where round_id is not null group by round_id, user_id) as summed
+     where (exact_count, goal_difference_count, outcome_count) <> (0, 0, 0)
+     order by round_id, user_id
+    on conflict (round_id, user_id) do update
        set exact_count = t.exact_count + excluded.exact_count,
            goal_difference_count = t.goal_difference_count + excluded.goal_difference_count,
            outcome_count = t.outcome_count + excluded.outcome_count
 $$;
 
--- The tallies of one tournament's users in [first_user, last_user] from scratch, under its
--- tally lock; returns how many users' tallies changed.
+-- The tallies of one tournament's users in [first_user, last_user], the season's and each
+-- round's, from scratch under its tally lock; returns how many tally rows changed.
 create or replace function rebuild_tallies(target bigint, first_user bigint, last_user bigint) returns integer
 language plpgsql as $$
 declare
     changed integer;
 begin
     perform lock_tallies(array[target], true);
-    with fresh as (
-        select tiers.user_id,
+    with tiers as (
+        select p.user_id, r.id as round_id,
+               scored_tier(t.scoring_result, p.home_score, p.away_score, m.home_score, m.away_score,
+                           m.home_score_regular, m.away_score_regular) as tier
+          from tournament t
+          join match m on m.tournament_id = t.id and m.status = 'ended'
+          left join tournament_round r on r.tournament_id = m.tournament_id
+                                      and r.key = round_key(m.round_number, m.round_slug, m.round_prefix)
+          join prediction p on p.match_id = m.id and p.user_id between first_user and last_user
+         where t.id = target
+    ),
+    counted as (
+        select grouping(round_id) = 1 as whole_season, round_id, user_id,
                count(*) filter (where tier = 3)::int as exact_count,
                count(*) filter (where tier = 2)::int as goal_difference_count,
                count(*) filter (where tier = 1)::int as outcome_count
-          from (select p.user_id,
-                       scored_tier(t.scoring_result, p.home_score, p.away_score, m.home_score, m.away_score,
-                                   m.home_score_regular, m.away_score_regular) as tier
-                  from tournament t
-                  join match m on m.tournament_id = t.id and m.status = 'ended'
-                  join prediction p on p.match_id = m.id and p.user_id between first_user and last_user
-                 where t.id = target) as tiers
-         group by tiers.user_id
+          from tiers
+         group by grouping sets ((user_id), (round_id, user_id))
     ),
-    wanted as (
+    season as (
         select coalesce(f.user_id, s.user_id) as user_id,
                coalesce(f.exact_count, 0) as exact_count, coalesce(f.goal_difference_count, 0) as goal_difference_count,
                coalesce(f.outcome_count, 0) as outcome_count
-          from fresh f
+          from (select * from counted where whole_season) f
           full join (select * from prediction_tally
                       where tournament_id = target and user_id between first_user and last_user) s using (user_id)
          where (f.exact_count, f.goal_difference_count, f.outcome_count)
                is distinct from (s.exact_count, s.goal_difference_count, s.outcome_count)
     ),
-    written as (
+    rounds as (
+        select coalesce(f.round_id, s.round_id) as round_id, coalesce(f.user_id, s.user_id) as user_id,
+               coalesce(f.exact_count, 0) as exact_count, coalesce(f.goal_difference_count, 0) as goal_difference_count,
+               coalesce(f.outcome_count, 0) as outcome_count
+          from (select * from counted where not whole_season and round_id is not null) f
+          full join (select rt.* from round_tally rt join tournament_round r on r.id = rt.round_id
+                      where r.tournament_id = target and rt.user_id between first_user and last_user) s
+               using (round_id, user_id)
+         where (f.exact_count, f.goal_difference_count, f.outcome_count)
+               is distinct from (s.exact_count, s.goal_difference_count, s.outcome_count)
+    ),
+    season_written as (
         insert into prediction_tally as t (tournament_id, user_id, exact_count, goal_difference_count, outcome_count)
-        select target, user_id, exact_count, goal_difference_count, outcome_count from wanted order by user_id
+        select target, user_id, exact_count, goal_difference_count, outcome_count from season order by user_id
         on conflict (tournament_id, user_id) do update
            set exact_count = excluded.exact_count, goal_difference_count = excluded.goal_difference_count,
                outcome_count = excluded.outcome_count
         returning 1
+    ),
+    rounds_written as (
+        insert into round_tally as t (round_id, user_id, exact_count, goal_difference_count, outcome_count)
+        select round_id, user_id, exact_count, goal_difference_count, outcome_count from rounds order by round_id, user_id
+        on conflict (round_id, user_id) do update
+           set exact_count = excluded.exact_count, goal_difference_count = excluded.goal_difference_count,
+               outcome_count = excluded.outcome_count
+        returning 1
     )
-    select count(*) into changed from written;
+    select (select count(*) from season_written) + (select count(*) from rounds_written) into changed;
     return changed;
 end;
 $$;
@@ -148,7 +190,9 @@ language plpgsql as $$
 declare
     scored bigint[];
     touched bigint[];
+    rounds_from timestamptz;
     tournaments bigint[];
+    rounds bigint[];
     users bigint[];
     tiers smallint[];
     signs integer[];
@@ -160,20 +204,29 @@ begin
         perform rebuild_tournament_tallies(t) from unnest(touched) as t;
         return null;
     end if;
-    select array_agg(distinct o.id), array_agg(distinct t)
-      into scored, touched
-      from old_rows o join new_rows n using (id), unnest(array[o.tournament_id, n.tournament_id]) as t
-     where match_outcome_changed(o, n);
+    -- The rounds the changed matches were and are in (refreshed by match_keeps_rounds() first; a
+    -- round that is gone marks from its old place itself): their standings are recalculated from
+    -- the earliest of them on.
+    select array_agg(distinct o.id), array_agg(distinct t), min(least(old_r.first_kickoff, new_r.first_kickoff))
+      into scored, touched, rounds_from
+      from old_rows o join new_rows n using (id)
+      left join tournament_round old_r on old_r.tournament_id = o.tournament_id
+                                      and old_r.key = round_key(o.round_number, o.round_slug, o.round_prefix)
+      left join tournament_round new_r on new_r.tournament_id = n.tournament_id
+                                      and new_r.key = round_key(n.round_number, n.round_slug, n.round_prefix),
+           unnest(array[o.tournament_id, n.tournament_id]) as t
+     where match_scoring_changed(o, n);
     if scored is null then
         return null;
     end if;
     perform lock_predictions(scored, true);
     perform lock_tallies(touched, false);
-    perform mark_tournaments_outdata(touched);
-    -- Each prediction of a changed match read once, its tier before and after: only a tier
-    -- that moved is a delta (a correction leaves most predictions where they were).
+    perform mark_tournaments_outdata(touched, coalesce(rounds_from, all_rounds()));
+    -- Each prediction of a changed match read once, its tier and round before and after: only a
+    -- tier that moved is a delta (a correction leaves most predictions where they were).
     with moved as (
         select p.user_id, (o).tournament_id as old_tournament, (n).tournament_id as new_tournament,
+               old_r.id as old_round, new_r.id as new_round,
                case when (o).status = 'ended' then
                    scored_tier(old_t.scoring_result, p.home_score, p.away_score, (o).home_score, (o).away_score,
                                (o).home_score_regular, (o).away_score_regular) end as old_tier,
@@ -183,21 +236,26 @@ begin
           from old_rows o join new_rows n using (id)
           join tournament old_t on old_t.id = (o).tournament_id
           join tournament new_t on new_t.id = (n).tournament_id
+          left join tournament_round old_r on old_r.tournament_id = (o).tournament_id
+                                          and old_r.key = round_key((o).round_number, (o).round_slug, (o).round_prefix)
+          left join tournament_round new_r on new_r.tournament_id = (n).tournament_id
+                                          and new_r.key = round_key((n).round_number, (n).round_slug, (n).round_prefix)
           join prediction p on p.match_id = (n).id
-         where match_outcome_changed(o, n)
+         where match_scoring_changed(o, n)
     ),
     deltas as (
-        select old_tournament as tournament_id, user_id, old_tier as tier, -1 as sign from moved
-         where old_tier > 0 and (old_tournament, old_tier) is distinct from (new_tournament, new_tier)
+        select old_tournament as tournament_id, old_round as round_id, user_id, old_tier as tier, -1 as sign
+          from moved
+         where old_tier > 0 and (old_tournament, old_round, old_tier) is distinct from (new_tournament, new_round, new_tier)
         union all
-        select new_tournament, user_id, new_tier, 1 from moved
-         where new_tier > 0 and (old_tournament, old_tier) is distinct from (new_tournament, new_tier)
+        select new_tournament, new_round, user_id, new_tier, 1 from moved
+         where new_tier > 0 and (old_tournament, old_round, old_tier) is distinct from (new_tournament, new_round, new_tier)
     )
-    select array_agg(tournament_id), array_agg(user_id), array_agg(tier), array_agg(sign)
-      into tournaments, users, tiers, signs
+    select array_agg(tournament_id), array_agg(round_id), array_agg(user_id), array_agg(tier), array_agg(sign)
+      into tournaments, rounds, users, tiers, signs
       from deltas;
     if tournaments is not null then
-        perform apply_tally_deltas(tournaments, users, tiers, signs);
+        perform apply_tally_deltas(tournaments, rounds, users, tiers, signs);
     end if;
     return null;
 end;
@@ -218,9 +276,11 @@ declare
     aways integer[];
     signs integer[];
     d_tournaments bigint[];
+    d_rounds bigint[];
     d_users bigint[];
     d_tiers smallint[];
     d_signs integer[];
+    rounds_from timestamptz;
 begin
     if tg_op = 'INSERT' then
         select array_agg(user_id), array_agg(match_id), array_agg(home_score), array_agg(away_score), array_agg(1)
@@ -253,21 +313,24 @@ begin
     end if;
     ended_tournaments := array(select distinct tournament_id from match where id = any(matches) and status = 'ended');
     perform lock_tallies(ended_tournaments, false);
-    select array_agg(m.tournament_id), array_agg(p.user_id),
+    select array_agg(m.tournament_id), array_agg(r.id), array_agg(p.user_id),
            array_agg(scored_tier(t.scoring_result, p.home_score, p.away_score, m.home_score, m.away_score,
                                  m.home_score_regular, m.away_score_regular)),
-           array_agg(p.sign)
-      into d_tournaments, d_users, d_tiers, d_signs
+           array_agg(p.sign), min(r.first_kickoff)
+      into d_tournaments, d_rounds, d_users, d_tiers, d_signs, rounds_from
       from unnest(users, matches, homes, aways, signs) as p (user_id, match_id, home_score, away_score, sign)
       join match m on m.id = p.match_id and m.status = 'ended'
-      join tournament t on t.id = m.tournament_id;
+      join tournament t on t.id = m.tournament_id
+      left join tournament_round r on r.tournament_id = m.tournament_id
+                                  and r.key = round_key(m.round_number, m.round_slug, m.round_prefix);
     if d_tournaments is not null then
         perform mark_league_tournaments_outdata(array(
             select distinct lt.id
               from unnest(d_tournaments, d_users) as d (tournament_id, user_id)
               join league_tournament lt on lt.tournament_id = d.tournament_id
-              join league_participant lp on lp.league_id = lt.league_id and lp.user_id = d.user_id));
-        perform apply_tally_deltas(d_tournaments, d_users, d_tiers, d_signs);
+              join league_participant lp on lp.league_id = lt.league_id and lp.user_id = d.user_id),
+            coalesce(rounds_from, all_rounds()));
+        perform apply_tally_deltas(d_tournaments, d_rounds, d_users, d_tiers, d_signs);
     end if;
     return null;
 end;

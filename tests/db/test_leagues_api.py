@@ -159,7 +159,7 @@ def test_league_pages_revalidate_with_a_strong_etag(client, db, league, path):
 
 
 def test_the_bodies_the_database_builds_match_their_documented_schemas(app, client, db, league):
-    from blueprints.schemas import LeagueSchema, StandingsSchema
+    from blueprints.schemas import LeagueSchema, StandingSchema, StandingsSchema
 
     user = insert(db, "app_user", name="Ana")
     insert(db, "league_participant", league_id=league["league"]["id"], user_id=user["id"])
@@ -173,7 +173,7 @@ def test_the_bodies_the_database_builds_match_their_documented_schemas(app, clie
     for path in ("/standings", f"/standings?tournament_id={league['liga']['id']}"):
         page = client.get(base + path).get_json()
         assert StandingsSchema().validate(page) == {} and list(page) == list(StandingsSchema().fields)
-        assert page["standings"] and list(page["standings"][0]) == [
+        assert page["standings"] and list(page["standings"][0]) == list(StandingSchema().fields) == [
             "rank",
             "user_id",
             "name",
@@ -181,6 +181,8 @@ def test_the_bodies_the_database_builds_match_their_documented_schemas(app, clie
             "exact_count",
             "goal_difference_count",
             "outcome_count",
+            "round_points",
+            "previous_rank",
         ]
 
 

@@ -4,7 +4,7 @@ statuses exactly those the endpoint answers."""
 import dataclasses
 
 from bootstrap import services_of
-from tests.support import AUTH, insert
+from tests.support import AUTH, insert, seed_league, seed_tournament
 
 
 def test_the_openapi_document_covers_every_endpoint(client):
@@ -18,6 +18,8 @@ def test_the_openapi_document_covers_every_endpoint(client):
         "/internal/runs",
         "/api/leagues/{league_id}",
         "/api/leagues/{league_id}/standings",
+        "/api/leagues/{league_id}/rounds",
+        "/api/leagues/{league_id}/participants/{user_id}/predictions",
         "/internal/status",
         "/healthz",
         "/readyz",
@@ -40,6 +42,55 @@ def test_the_document_is_generated_from_the_schemas(client):
     assert "rounds_deferred" in summary and "league_tournaments_marked_outdata" in summary
 
 
+def test_the_round_fields_and_parameters_are_documented(client):
+    doc = client.get("/openapi.json").get_json()
+    schemas = doc["components"]["schemas"]
+    standing = schemas["Standing"]
+    assert standing["properties"]["round_points"]["type"] == "integer"
+    assert standing["properties"]["previous_rank"]["type"] == "integer"
+    assert standing["properties"]["previous_rank"]["nullable"] is True
+    assert {"round_points", "previous_rank"} <= set(standing["required"])
+
+    def parameters(path: str) -> dict[tuple[str, str], dict]:
+        return {(p["in"], p["name"]): p for p in doc["paths"][path]["get"]["parameters"]}
+
+    standings = parameters("/api/leagues/{league_id}/standings")
+    assert standings[("query", "round")]["schema"] == {"type": "string", "minLength": 1, "maxLength": 200}
+    assert not standings[("query", "round")]["required"] and not standings[("query", "tournament_id")]["required"]
+    rounds = parameters("/api/leagues/{league_id}/rounds")
+    assert set(rounds) == {("path", "league_id"), ("query", "tournament_id"), ("header", "If-None-Match")}
+    assert rounds[("query", "tournament_id")]["required"]
+    predictions = parameters("/api/leagues/{league_id}/participants/{user_id}/predictions")
+    assert set(predictions) == {
+        ("path", "league_id"),
+        ("path", "user_id"),
+        ("query", "tournament_id"),
+        ("query", "round"),
+        ("header", "If-None-Match"),
+    }
+    assert predictions[("path", "user_id")]["schema"] == {"type": "integer", "minimum": 1, "maximum": 2**63 - 1}
+    assert predictions[("query", "tournament_id")]["required"] and not predictions[("query", "round")]["required"]
+    for path, schema in (
+        ("/api/leagues/{league_id}/rounds", "Rounds"),
+        ("/api/leagues/{league_id}/participants/{user_id}/predictions", "ParticipantPredictions"),
+    ):
+        ok = doc["paths"][path]["get"]["responses"]["200"]
+        assert ok["content"]["application/json"]["schema"] == {"$ref": f"#/components/schemas/{schema}"}
+        assert set(ok["headers"]) == {"ETag", "Cache-Control"}
+    assert set(schemas["Rounds"]["properties"]) == {
+        "league_id",
+        "tournament_id",
+        "participants_scores_status",
+        "current_round",
+        "rounds",
+    }
+    assert schemas["Rounds"]["properties"]["current_round"]["nullable"] is True
+    assert {"key", "first_kickoff", "matches_ended", "top_points", "winners"} <= set(schemas["Round"]["properties"])
+    entry = schemas["PredictionEntry"]["properties"]
+    assert {"match_id", "round", "result", "prediction", "tier", "points"} <= set(entry)
+    assert entry["tier"]["nullable"] is True and entry["result"]["anyOf"][1]["nullable"] is True
+
+
 def test_the_status_endpoint_is_documented_with_its_five_parts(client):
     doc = client.get("/openapi.json").get_json()
     status = doc["components"]["schemas"]["Status"]["properties"]
@@ -50,7 +101,10 @@ def test_the_status_endpoint_is_documented_with_its_five_parts(client):
 
 
 def test_each_operation_documents_exactly_the_statuses_it_answers(client, make_app, settings, db):
-    league = insert(db, "league", name="Office")["id"]
+    liga = seed_tournament(db, utid=1, sid=1, name="Liga")["id"]
+    league = seed_league(db, "Office", [{"id": liga}])[0]["id"]
+    user = insert(db, "app_user", name="Ana")["id"]
+    insert(db, "league_participant", league_id=league, user_id=user)
     api_off = make_app(dataclasses.replace(settings, internal_api_tokens=())).test_client()
     broken = make_app(dataclasses.replace(settings, db_pool_timeout_seconds=1.0))
     services_of(broken).pool.close()
@@ -90,6 +144,20 @@ def test_each_operation_documents_exactly_the_statuses_it_answers(client, make_a
             f"/api/leagues/{league}/standings",
             f"/api/leagues/{league}/standings?limit=1001",
             "/api/leagues/999/standings",
+            revalidated=True,
+        ),
+        ("get", "/api/leagues/{league_id}/rounds"): answers(
+            "GET",
+            f"/api/leagues/{league}/rounds?tournament_id={liga}",
+            f"/api/leagues/{league}/rounds",
+            f"/api/leagues/999/rounds?tournament_id={liga}",
+            revalidated=True,
+        ),
+        ("get", "/api/leagues/{league_id}/participants/{user_id}/predictions"): answers(
+            "GET",
+            f"/api/leagues/{league}/participants/{user}/predictions?tournament_id={liga}",
+            f"/api/leagues/{league}/participants/0/predictions?tournament_id={liga}",
+            f"/api/leagues/{league}/participants/999/predictions?tournament_id={liga}",
             revalidated=True,
         ),
         ("get", "/healthz"): answers("GET", "/healthz"),
