@@ -537,6 +537,7 @@ AS $function$
 declare
     tournaments bigint[];
     keys text[];
+    moved record;
 begin
     if tg_op = 'INSERT' then
         select array_agg(tournament_id), array_agg(key) into tournaments, keys
@@ -558,8 +559,17 @@ begin
                        (n.tournament_id, n.round_number, n.round_slug, n.round_prefix, n.start_time, n.status))
                as touched;
     end if;
-    if tournaments is not null then
-        perform refresh_rounds(tournaments, keys);
+    if tournaments is null then
+        return null;
+    end if;
+    moved := refresh_rounds(tournaments, keys);
+    if moved.reordered is null then
+        return null;
+    elsif tg_op = 'INSERT' then
+        perform mark_tournaments_outdata(moved.reordered, moved.reordered_from);
+    else
+        perform set_config('pipeline.reordered',
+                           array_to_string(moved.reordered, ',') || '@' || moved.reordered_from::text, true);
     end if;
     return null;
 end;
@@ -589,11 +599,13 @@ declare
     users bigint[];
     tiers smallint[];
     signs integer[];
+    reordered record := take_reordered();  -- rounds that moved in the order (06_rounds.sql)
 begin
     if tg_op = 'DELETE' then
         touched := array(select distinct tournament_id from old_rows where status = 'ended' order by 1);
         perform lock_tallies(touched, true);
-        perform mark_tournaments_outdata(touched);
+        perform mark_tournaments_outdata(touched || reordered.tournaments,
+                                         case when cardinality(touched) > 0 then all_rounds() else reordered.rounds_from end);
         perform rebuild_tournament_tallies(t) from unnest(touched) as t;
         return null;
     end if;
@@ -610,11 +622,13 @@ begin
            unnest(array[o.tournament_id, n.tournament_id]) as t
      where match_scoring_changed(o, n);
     if scored is null then
+        perform mark_tournaments_outdata(reordered.tournaments, reordered.rounds_from);
         return null;
     end if;
     perform lock_predictions(scored, true);
     perform lock_tallies(touched, false);
-    perform mark_tournaments_outdata(touched, coalesce(rounds_from, all_rounds()));
+    perform mark_tournaments_outdata(touched || reordered.tournaments,
+                                     least(coalesce(rounds_from, all_rounds()), reordered.rounds_from));
     -- Each prediction of a changed match read once, its tier and round before and after: only a
     -- tier that moved is a delta (a correction leaves most predictions where they were).
     with moved as (
@@ -929,13 +943,10 @@ begin
 end;
 $function$;
 
-CREATE OR REPLACE FUNCTION refresh_rounds(tournament_ids bigint[], keys text[])
- RETURNS void
+CREATE OR REPLACE FUNCTION refresh_rounds(tournament_ids bigint[], keys text[], OUT reordered bigint[], OUT reordered_from timestamp with time zone)
+ RETURNS record
  LANGUAGE plpgsql
 AS $function$
-declare
-    reordered bigint[];
-    reordered_from timestamptz;
 begin
     perform lock_keys(720160120, tournament_ids, true);
     with wanted as (
@@ -985,9 +996,6 @@ begin
      where scored
         or from_kickoff <= (select max(r.first_kickoff) from tournament_round r
                              where r.tournament_id = moved.tournament_id and r.matches_ended > 0);
-    if reordered is not null then
-        perform mark_tournaments_outdata(reordered, reordered_from);
-    end if;
 end;
 $function$;
 
@@ -995,10 +1003,14 @@ CREATE OR REPLACE FUNCTION refresh_tournament_rounds(target bigint)
  RETURNS void
  LANGUAGE sql
 AS $function$
-    select refresh_rounds(array_agg(target), array_agg(key))
-      from (select round_key(round_number, round_slug, round_prefix) as key from match where tournament_id = target
-            union
-            select key from tournament_round where tournament_id = target) as keys
+    with keys as (
+        select round_key(round_number, round_slug, round_prefix) as key from match where tournament_id = target
+        union
+        select key from tournament_round where tournament_id = target
+    )
+    select mark_tournaments_outdata(r.reordered, r.reordered_from)
+      from refresh_rounds(array_fill(target, array[(select count(*) from keys)::int]), array(select key from keys)) as r
+     where r.reordered is not null
 $function$;
 
 CREATE OR REPLACE FUNCTION render_league_pages(ids bigint[])
@@ -1241,6 +1253,21 @@ AS $function$
                              'exact_count', exact_count, 'goal_difference_count', goal_difference_count,
                              'outcome_count', outcome_count, 'round_points', round_points,
                              'previous_rank', previous_rank)
+$function$;
+
+CREATE OR REPLACE FUNCTION take_reordered(OUT tournaments bigint[], OUT rounds_from timestamp with time zone)
+ RETURNS record
+ LANGUAGE plpgsql
+AS $function$
+declare
+    noted text := nullif(current_setting('pipeline.reordered', true), '');
+begin
+    if noted is not null then
+        tournaments := string_to_array(split_part(noted, '@', 1), ',')::bigint[];
+        rounds_from := split_part(noted, '@', 2)::timestamptz;
+        perform set_config('pipeline.reordered', '', true);
+    end if;
+end;
 $function$;
 
 CREATE OR REPLACE FUNCTION tally_batches(size integer)

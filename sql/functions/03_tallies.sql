@@ -196,11 +196,13 @@ declare
     users bigint[];
     tiers smallint[];
     signs integer[];
+    reordered record := take_reordered();  -- rounds that moved in the order (06_rounds.sql)
 begin
     if tg_op = 'DELETE' then
         touched := array(select distinct tournament_id from old_rows where status = 'ended' order by 1);
         perform lock_tallies(touched, true);
-        perform mark_tournaments_outdata(touched);
+        perform mark_tournaments_outdata(touched || reordered.tournaments,
+                                         case when cardinality(touched) > 0 then all_rounds() else reordered.rounds_from end);
         perform rebuild_tournament_tallies(t) from unnest(touched) as t;
         return null;
     end if;
@@ -217,11 +219,13 @@ begin
            unnest(array[o.tournament_id, n.tournament_id]) as t
      where match_scoring_changed(o, n);
     if scored is null then
+        perform mark_tournaments_outdata(reordered.tournaments, reordered.rounds_from);
         return null;
     end if;
     perform lock_predictions(scored, true);
     perform lock_tallies(touched, false);
-    perform mark_tournaments_outdata(touched, coalesce(rounds_from, all_rounds()));
+    perform mark_tournaments_outdata(touched || reordered.tournaments,
+                                     least(coalesce(rounds_from, all_rounds()), reordered.rounds_from));
     -- Each prediction of a changed match read once, its tier and round before and after: only a
     -- tier that moved is a delta (a correction leaves most predictions where they were).
     with moved as (

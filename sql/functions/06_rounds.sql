@@ -23,12 +23,12 @@ $$;
 -- lock (lock space 720160120, alone: the statement after it sees every match write that held it
 -- before). A round that appeared, went or got another first kick-off may move others in the
 -- order: if it lies at or before the current round, the standings after rounds from there on
--- are marked to be recalculated.
-create or replace function refresh_rounds(tournament_ids bigint[], keys text[]) returns void
+-- must be recalculated — returned, for the caller to mark in its place in the lock order.
+drop function if exists refresh_rounds(bigint[], text[]);
+
+create or replace function refresh_rounds(tournament_ids bigint[], keys text[], out reordered bigint[],
+                                          out reordered_from timestamptz)
 language plpgsql as $$
-declare
-    reordered bigint[];
-    reordered_from timestamptz;
 begin
     perform lock_keys(720160120, tournament_ids, true);
     with wanted as (
@@ -78,28 +78,33 @@ begin
      where scored
         or from_kickoff <= (select max(r.first_kickoff) from tournament_round r
                              where r.tournament_id = moved.tournament_id and r.matches_ended > 0);
-    if reordered is not null then
-        perform mark_tournaments_outdata(reordered, reordered_from);
-    end if;
 end;
 $$;
 
 -- Every round of one tournament from its matches (the adoption's and an upgrade's back-fill).
 create or replace function refresh_tournament_rounds(target bigint) returns void
 language sql as $$
-    select refresh_rounds(array_agg(target), array_agg(key))
-      from (select round_key(round_number, round_slug, round_prefix) as key from match where tournament_id = target
-            union
-            select key from tournament_round where tournament_id = target) as keys
+    with keys as (
+        select round_key(round_number, round_slug, round_prefix) as key from match where tournament_id = target
+        union
+        select key from tournament_round where tournament_id = target
+    )
+    select mark_tournaments_outdata(r.reordered, r.reordered_from)
+      from refresh_rounds(array_fill(target, array[(select count(*) from keys)::int]), array(select key from keys)) as r
+     where r.reordered is not null
 $$;
 
 -- A match inserted, deleted or changed in what makes its round (tournament, round fields, kick-off,
--- status): the rounds it was and is in, refreshed.
+-- status): the rounds it was and is in, refreshed. A new match has no predictions: a reorder is
+-- marked here. After an update or a delete, match_rescores() (the next trigger) marks it with
+-- its own marks, after the predictions locks it takes (the lock order of 03_tallies.sql): it is
+-- handed over in the transaction-local setting pipeline.reordered ("ids@from").
 create or replace function match_keeps_rounds() returns trigger
 language plpgsql as $$
 declare
     tournaments bigint[];
     keys text[];
+    moved record;
 begin
     if tg_op = 'INSERT' then
         select array_agg(tournament_id), array_agg(key) into tournaments, keys
@@ -121,10 +126,34 @@ begin
                        (n.tournament_id, n.round_number, n.round_slug, n.round_prefix, n.start_time, n.status))
                as touched;
     end if;
-    if tournaments is not null then
-        perform refresh_rounds(tournaments, keys);
+    if tournaments is null then
+        return null;
+    end if;
+    moved := refresh_rounds(tournaments, keys);
+    if moved.reordered is null then
+        return null;
+    elsif tg_op = 'INSERT' then
+        perform mark_tournaments_outdata(moved.reordered, moved.reordered_from);
+    else
+        perform set_config('pipeline.reordered',
+                           array_to_string(moved.reordered, ',') || '@' || moved.reordered_from::text, true);
     end if;
     return null;
+end;
+$$;
+
+-- The reorder match_keeps_rounds() handed over in this statement, taken (and cleared): the
+-- tournaments to mark and the earliest kick-off from which on; nulls when none.
+create or replace function take_reordered(out tournaments bigint[], out rounds_from timestamptz)
+language plpgsql as $$
+declare
+    noted text := nullif(current_setting('pipeline.reordered', true), '');
+begin
+    if noted is not null then
+        tournaments := string_to_array(split_part(noted, '@', 1), ',')::bigint[];
+        rounds_from := split_part(noted, '@', 2)::timestamptz;
+        perform set_config('pipeline.reordered', '', true);
+    end if;
 end;
 $$;
 
