@@ -29,7 +29,8 @@ begin
        set participants_scores_status = 'outdata',
            marked_outdata_at = case when participants_scores_status = 'up-to-date' or marked_outdata_at is null
                                     then now() else marked_outdata_at end,
-           sync_claimed_at = null
+           sync_claimed_at = null,
+           rounds_dirty_from = least(rounds_dirty_from, rounds_from)
      where id = any(ids);
     perform set_config('pipeline.marked_outdata',
         (coalesce(nullif(current_setting('pipeline.marked_outdata', true), ''), '0')::int + changed)::text, true);
