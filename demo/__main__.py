@@ -1,4 +1,5 @@
-"""`make demo`: import fixtures, seed a league, run both ticks over HTTP, print what changed.
+"""`make demo`: import fixtures, seed a league, run both ticks over HTTP, print what changed,
+then the matchday view (rounds, movement, a participant's points) the front end reads.
 
 Everything runs locally and is torn down at the end: an embedded PostgreSQL in a temporary
 directory, the SofaScore stand-in, and gunicorn serving the app.
@@ -14,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import UTC
 from pathlib import Path
 
 import psycopg
@@ -131,6 +133,79 @@ def print_standings(api: Api, league_id: int, tournament: dict | None) -> None:
         )
 
 
+def movement(row: dict) -> str:
+    """A matchday table's arrow: places gained or lost since the round before (`previous_rank`)."""
+    before, now = row["previous_rank"], row["rank"]
+    if before is None:
+        return "new"
+    return "=" if before == now else f"↑{before - now}" if before > now else f"↓{now - before}"
+
+
+def print_rounds(api: Api, league_id: int, tournament: dict) -> str | None:
+    body = api.get(f"/api/leagues/{league_id}/rounds", params={"tournament_id": tournament["tournament_id"]})
+    say(f"  {tournament['name']}: rounds (current: {body['current_round']})")
+    say("    key                ended  winners")
+    for r in body["rounds"]:
+        winners = ", ".join(f"{w['name']} ({w['points']})" for w in r["winners"]) or "-"
+        ended = f"{r['matches_ended']}/{r['matches']}"
+        say(f"    {r['key']:<17}  {ended:>5}  {winners}")
+    return body["current_round"]
+
+
+def print_round_standings(api: Api, league_id: int, tournament: dict, round_key: str) -> dict:
+    params = {"tournament_id": tournament["tournament_id"], "round": round_key}
+    body = api.get(f"/api/leagues/{league_id}/standings", params=params)
+    query = f"tournament_id={params['tournament_id']}&round={round_key}"
+    say(f"  {tournament['name']}: standings after {round_key} (GET .../standings?{query})")
+    say("    rank  move  name  round  points")
+    for s in body["standings"]:
+        say(f"    {s['rank']:>4}  {movement(s):<4}  {s['name']:<4}  {s['round_points']:>5}  {s['points']:>6}")
+    return body
+
+
+def predictions_of(api: Api, league_id: int, user_id: int, **params) -> dict:
+    return api.get(f"/api/leagues/{league_id}/participants/{user_id}/predictions", params=params)
+
+
+def print_predictions(body: dict) -> None:
+    say("    round  match                   status     result  guess  tier             points")
+    for p in body["predictions"]:
+        match = f"{p['home_team']} v {p['away_team']}"
+        result = f"{p['result']['home']}-{p['result']['away']}" if p["result"] else "-"
+        guess = f"{p['prediction']['home']}-{p['prediction']['away']}"
+        say(
+            f"    {p['round']:<5}  {match:<22}  {p['status']:<9}  {result:<6}  {guess:<5}  "
+            f"{p['tier'] or '-':<15}  {p['points']:>6}"
+        )
+    say(f"    {'total':>72}  {body['points']:>6}")
+
+
+def print_matchday(api: Api, conn: psycopg.Connection, league_id: int, tournaments: list[dict]) -> None:
+    """The matchday view the front end builds from the rounds endpoints, read the same way."""
+    current = [print_rounds(api, league_id, t) for t in tournaments]
+    tournament, round_key = tournaments[0], current[0]  # the league (two rounds), not the cup (one)
+    leader = print_round_standings(api, league_id, tournament, round_key)["standings"][0]
+    say(
+        f"  why does {leader['name']} have {leader['points']} points? "
+        f"(GET .../participants/{leader['user_id']}/predictions?tournament_id={tournament['tournament_id']})"
+    )
+    print_predictions(predictions_of(api, league_id, leader["user_id"], tournament_id=tournament["tournament_id"]))
+    # The postponed match gets a new date next week (as the matches tick writes it from SofaScore):
+    # from then on its predictions are left out until it kicks off.
+    moved = conn.execute(
+        """update match set status = 'open', start_time = date_trunc('hour', now()) + interval '7 days'
+            where sofascore_event_id = 9006 returning home_team, away_team, start_time"""
+    ).fetchone()
+    kickoff = moved["start_time"].astimezone(UTC)
+    say(
+        f"  {moved['home_team']} v {moved['away_team']} gets a new date, {kickoff:%Y-%m-%d %H:%M} UTC: "
+        "not kicked off, so nobody sees its predictions"
+    )
+    body = predictions_of(api, league_id, leader["user_id"], tournament_id=tournament["tournament_id"], round=round_key)
+    shown = ", ".join(f"{p['home_team']} v {p['away_team']}" for p in body["predictions"])
+    say(f"    {leader['name']}, {round_key} (&round={round_key}): {shown}; {body['points']} points")
+
+
 def main() -> None:
     import pgserver
 
@@ -224,6 +299,9 @@ def main() -> None:
                 say("    " + render_status(api.get("/internal/status")).replace("\n", "\n    "))
                 say()
                 say(f"11. flask --app app scores verify: {flask(env, 'scores', 'verify')}")
+                say()
+                say("12. matchday view (GET /api/leagues/<id>/rounds, standings?round=, participants/<id>/predictions)")
+                print_matchday(api, conn, league_id, league["tournaments"])
         finally:
             if gunicorn is not None:
                 gunicorn.terminate()
