@@ -989,6 +989,7 @@ begin
                coalesce(s.matches_ended, 0) + coalesce(f.matches_ended, 0) > 0 as scored
           from stored s full join fresh f using (tournament_id, key)
          where s.first_kickoff is distinct from f.first_kickoff
+            or (coalesce(s.matches_ended, 0) > 0) <> (coalesce(f.matches_ended, 0) > 0)  -- the current round may move
     )
     select array_agg(distinct tournament_id), min(from_kickoff)
       into reordered, reordered_from

@@ -22,8 +22,10 @@ $$;
 -- These rounds (tournament_ids[i], keys[i]) from their matches, under each tournament's rounds
 -- lock (lock space 720160120, alone: the statement after it sees every match write that held it
 -- before). A round that appeared, went or got another first kick-off may move others in the
--- order: if it lies at or before the current round, the standings after rounds from there on
--- must be recalculated — returned, for the caller to mark in its place in the lock order.
+-- order, and one that gained its first ended match or lost its last may move the current
+-- round: if it lies at or before the current round (or has ended matches), the standings after
+-- rounds from there on must be recalculated — returned, for the caller to mark in its place in
+-- the lock order.
 drop function if exists refresh_rounds(bigint[], text[]);
 
 create or replace function refresh_rounds(tournament_ids bigint[], keys text[], out reordered bigint[],
@@ -71,6 +73,7 @@ begin
                coalesce(s.matches_ended, 0) + coalesce(f.matches_ended, 0) > 0 as scored
           from stored s full join fresh f using (tournament_id, key)
          where s.first_kickoff is distinct from f.first_kickoff
+            or (coalesce(s.matches_ended, 0) > 0) <> (coalesce(f.matches_ended, 0) > 0)  -- the current round may move
     )
     select array_agg(distinct tournament_id), min(from_kickoff)
       into reordered, reordered_from
