@@ -714,11 +714,13 @@ $function$;
 
 CREATE OR REPLACE FUNCTION participant_predictions_body(p_league_id bigint, p_user_id bigint, p_tournament_id bigint, p_round text, p_now timestamp with time zone)
  RETURNS text
- LANGUAGE sql
+ LANGUAGE plpgsql
  STABLE
  SET "TimeZone" TO 'UTC'
+ SET plan_cache_mode TO 'force_generic_plan'
 AS $function$
-    with entries as (
+begin
+    return (with entries as (
         select m.id as match_id, round_key(m.round_number, m.round_slug, m.round_prefix) as round,
                m.home_team, m.away_team, m.start_time, m.status, p.home_score, p.away_score,
                scored_goals(t.scoring_result, m.home_score, m.home_score_regular) as result_home,
@@ -758,7 +760,8 @@ AS $function$
       join league_participant lp on lp.league_id = lt.league_id and lp.user_id = p_user_id
       join app_user u on u.id = lp.user_id
      where lt.league_id = p_league_id and lt.tournament_id = p_tournament_id
-       and (p_round is null or round_exists(p_tournament_id, p_round))
+       and (p_round is null or round_exists(p_tournament_id, p_round)));
+end;
 $function$;
 
 CREATE OR REPLACE FUNCTION prediction_rescores()
@@ -1072,11 +1075,13 @@ $function$;
 
 CREATE OR REPLACE FUNCTION rounds_body(p_league_id bigint, p_tournament_id bigint)
  RETURNS text
- LANGUAGE sql
+ LANGUAGE plpgsql
  STABLE
  SET "TimeZone" TO 'UTC'
+ SET plan_cache_mode TO 'force_generic_plan'
 AS $function$
-    select json_build_object(
+begin
+    return (select json_build_object(
                'league_id', lt.league_id, 'tournament_id', lt.tournament_id,
                'participants_scores_status', lt.participants_scores_status,
                'current_round', (select o.key from ordered_rounds(array[lt.tournament_id]) as o
@@ -1097,7 +1102,8 @@ AS $function$
                      left join league_round lr on lr.league_tournament_id = lt.id and lr.round_id = o.round_id),
                    '[]'::json))::text
       from league_tournament lt
-     where lt.league_id = p_league_id and lt.tournament_id = p_tournament_id
+     where lt.league_id = p_league_id and lt.tournament_id = p_tournament_id);
+end;
 $function$;
 
 CREATE OR REPLACE FUNCTION row_marks_outdata()

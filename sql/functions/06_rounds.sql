@@ -170,10 +170,12 @@ $$;
 
 -- GET /api/leagues/<id>/rounds (RoundsSchema): a followed tournament's rounds in order, each
 -- with its matches and this league's winners; null when the league does not follow it. Times
--- in UTC whatever the session's TimeZone.
+-- in UTC whatever the session's TimeZone. A plpgsql body: its statement is planned once per
+-- session (a SQL function's would be planned on every call, which costs about as much as running it).
 create or replace function rounds_body(p_league_id bigint, p_tournament_id bigint) returns text
-language sql stable set timezone = 'UTC' as $$
-    select json_build_object(
+language plpgsql stable set timezone = 'UTC' set plan_cache_mode = force_generic_plan as $$
+begin
+    return (select json_build_object(
                'league_id', lt.league_id, 'tournament_id', lt.tournament_id,
                'participants_scores_status', lt.participants_scores_status,
                'current_round', (select o.key from ordered_rounds(array[lt.tournament_id]) as o
@@ -194,7 +196,8 @@ language sql stable set timezone = 'UTC' as $$
                      left join league_round lr on lr.league_tournament_id = lt.id and lr.round_id = o.round_id),
                    '[]'::json))::text
       from league_tournament lt
-     where lt.league_id = p_league_id and lt.tournament_id = p_tournament_id
+     where lt.league_id = p_league_id and lt.tournament_id = p_tournament_id);
+end;
 $$;
 
 -- GET /api/leagues/<id>/participants/<user_id>/predictions (PredictionsSchema): why a participant
@@ -204,8 +207,9 @@ $$;
 -- Null when the league does not follow the tournament, the user takes no part, or no such round.
 create or replace function participant_predictions_body(p_league_id bigint, p_user_id bigint, p_tournament_id bigint,
                                                         p_round text, p_now timestamptz) returns text
-language sql stable set timezone = 'UTC' as $$
-    with entries as (
+language plpgsql stable set timezone = 'UTC' set plan_cache_mode = force_generic_plan as $$
+begin
+    return (with entries as (
         select m.id as match_id, round_key(m.round_number, m.round_slug, m.round_prefix) as round,
                m.home_team, m.away_team, m.start_time, m.status, p.home_score, p.away_score,
                scored_goals(t.scoring_result, m.home_score, m.home_score_regular) as result_home,
@@ -245,5 +249,6 @@ language sql stable set timezone = 'UTC' as $$
       join league_participant lp on lp.league_id = lt.league_id and lp.user_id = p_user_id
       join app_user u on u.id = lp.user_id
      where lt.league_id = p_league_id and lt.tournament_id = p_tournament_id
-       and (p_round is null or round_exists(p_tournament_id, p_round))
+       and (p_round is null or round_exists(p_tournament_id, p_round)));
+end;
 $$;
