@@ -135,20 +135,25 @@ base as (
       join ordered o on o.tournament_id = t.tournament_id and o.ordinal = s.start - 1
       join round_standing rs on rs.league_tournament_id = s.league_tournament_id and rs.round_id = o.round_id
 ),
-per_round as (
-    select s.league_tournament_id, o.round_id, o.ordinal, lp.user_id, u.name,
-           coalesce(rt.exact_count, 0) as exact_count,
-           coalesce(rt.goal_difference_count, 0) as goal_difference_count,
-           coalesce(rt.outcome_count, 0) as outcome_count,
-           (coalesce(rt.exact_count, 0) * t.points_exact
-            + coalesce(rt.goal_difference_count, 0) * t.points_goal_difference
-            + coalesce(rt.outcome_count, 0) * t.points_outcome)::int as round_points
+redo as (  -- the rounds rewritten: from the start up to the current round
+    select s.league_tournament_id, t.league_id, o.round_id, o.ordinal,
+           t.points_exact, t.points_goal_difference, t.points_outcome
       from starts s
       join target t using (league_tournament_id)
       join ordered o on o.tournament_id = t.tournament_id and o.ordinal between s.start and o.current_ordinal
-      join league_participant lp on lp.league_id = t.league_id
+),
+per_round as (
+    select r.league_tournament_id, r.round_id, r.ordinal, lp.user_id, u.name,
+           coalesce(rt.exact_count, 0) as exact_count,
+           coalesce(rt.goal_difference_count, 0) as goal_difference_count,
+           coalesce(rt.outcome_count, 0) as outcome_count,
+           (coalesce(rt.exact_count, 0) * r.points_exact
+            + coalesce(rt.goal_difference_count, 0) * r.points_goal_difference
+            + coalesce(rt.outcome_count, 0) * r.points_outcome)::int as round_points
+      from redo r
+      join league_participant lp on lp.league_id = r.league_id
       join app_user u on u.id = lp.user_id
-      left join round_tally rt on rt.round_id = o.round_id and rt.user_id = lp.user_id
+      left join round_tally rt on rt.round_id = r.round_id and rt.user_id = lp.user_id
 ),
 cumulative as (
     select pr.league_tournament_id, pr.round_id, pr.user_id, pr.name, pr.round_points,
@@ -207,11 +212,13 @@ rounds_written as (
      where (lr.top_points, lr.winners) is distinct from (excluded.top_points, excluded.winners)
     returning 1
 ),
-stale_rounds as (  -- stored rounds now after the current one (a match left ended)
+stale_rounds as (  -- stored rounds now after the current one (a match left ended), or rewritten for nobody
     delete from league_round lr
      using target t, ordered o
      where lr.league_tournament_id = t.league_tournament_id and o.round_id = lr.round_id
-       and (o.current_ordinal is null or o.ordinal > o.current_ordinal)
+       and (o.current_ordinal is null or o.ordinal > o.current_ordinal
+            or ((lr.league_tournament_id, lr.round_id) in (select league_tournament_id, round_id from redo)
+                and (lr.league_tournament_id, lr.round_id) not in (select league_tournament_id, round_id from winners)))
     returning lr.league_tournament_id, lr.round_id
 ),
 stale_rows as (

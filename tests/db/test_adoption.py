@@ -20,6 +20,7 @@ from database.adoption import LockUnavailable
 from database.migrations import MigrationConflicts, apply_migrations, check_migrations
 from database.schema_snapshot import pipeline_snapshot
 from repositories import standings_maintenance
+from repositories import standings_reference as reference
 from tests.legacy import app_columns, app_fingerprint, app_objects, build_legacy_database
 from tests.sofascore import event, final_score, round_path
 from tests.support import ROOT, assert_standings_match_reference, wait_until_blocked
@@ -35,6 +36,38 @@ def legacy_url(make_database) -> str:
 
 def connect(url: str, **kwargs) -> psycopg.Connection:
     return psycopg.connect(url, autocommit=True, row_factory=dict_row, **kwargs)
+
+
+# EURO 2024's rounds in kick-off order (their SofaScore numbers: tests/legacy.py), with their matches.
+EURO_ROUNDS = {"r1": 12, "r2": 12, "r3": 12, "r5": 8, "r27": 4, "r28": 2, "r29": 1}
+
+
+def assert_rounds_stored(client, conn, current: dict[int, str]) -> None:
+    """Every league tournament's rounds (SPEC §5, §7.8) from the adopted season: the rounds
+    endpoint lists them in kick-off order with the current round of `current` {tournament id:
+    key}, and the stored standings after each round up to it, and its winners, equal the
+    reference's."""
+    for lt in conn.execute("select id, league_id, tournament_id from league_tournament order by id").fetchall():
+        response = client.get(f"/api/leagues/{lt['league_id']}/rounds?tournament_id={lt['tournament_id']}")
+        assert response.status_code == 200
+        body = response.get_json()
+        assert body["participants_scores_status"] == "up-to-date"
+        assert {r["key"]: r["matches"] for r in body["rounds"]} == EURO_ROUNDS
+        assert [r["key"] for r in body["rounds"]] == list(EURO_ROUNDS)
+        assert body["current_round"] == current[lt["tournament_id"]]
+        played = list(EURO_ROUNDS)[: list(EURO_ROUNDS).index(current[lt["tournament_id"]]) + 1]
+        expected = reference.league_tournament_rounds(conn, league_tournament_id=lt["id"])
+        stored = reference.stored_league_tournament_rounds(conn, league_tournament_id=lt["id"])
+        assert sorted(stored["standings"]) == sorted(played), "the standings after every round played, stored"
+        assert stored["standings"] == expected["standings"] and stored["winners"] == expected["winners"]
+        participants = conn.execute(
+            "select count(*) as n from league_participant where league_id = %s", (lt["league_id"],)
+        ).fetchone()["n"]
+        assert all(len(rows) == participants for rows in stored["standings"].values())
+        assert [(r["top_points"], [w["user_id"] for w in r["winners"]]) for r in body["rounds"][: len(played)]] == [
+            (top, winners) for top, winners in (expected["winners"][key] for key in played)
+        ]
+        assert any(r["winners"] for r in body["rounds"]), "past results count in the rounds too"
 
 
 def migrate_cli(url: str, *args: str) -> subprocess.CompletedProcess:
@@ -91,6 +124,8 @@ def test_adoption_keeps_the_app_as_it_was_and_scores_every_past_result(
         ).fetchone()
         assert leader["points"] > 0, "past results count"
     assert services_of(app).verify() == []
+    with connect(legacy_url) as conn:
+        assert_rounds_stored(app.test_client(), conn, {1: "r29", 2: "r29"})
 
     # The matches tick works on the adopted database: the final, reopened by the app, is fetched again.
     with connect(legacy_url) as conn:
@@ -98,6 +133,10 @@ def test_adoption_keeps_the_app_as_it_was_and_scores_every_past_result(
             "update match set status = 'open', home_score = null, away_score = null, home_score_regular = null,"
             " away_score_regular = null where tournament_id = 1 and round_number = 29 returning *"
         ).fetchone()
+    services_of(app).run_scores_tick()  # the final open again: the semi-finals are the current round
+    assert services_of(app).verify() == []
+    with connect(legacy_url) as conn:
+        assert_rounds_stored(app.test_client(), conn, {1: "r28", 2: "r29"})
     kickoff = final["start_time"].replace(tzinfo=UTC)  # a `timestamp` kick-off is UTC
     standin.round(
         round_path(1, 56953, 29),
@@ -116,6 +155,8 @@ def test_adoption_keeps_the_app_as_it_was_and_scores_every_past_result(
     assert (ticked["rounds_processed"], ticked["matches_ended"]) == (1, 1)
     services_of(app).run_scores_tick()
     assert services_of(app).verify() == []
+    with connect(legacy_url) as conn:
+        assert_rounds_stored(app.test_client(), conn, {1: "r29", 2: "r29"})
 
 
 def test_a_second_migrate_finds_nothing_to_do_and_two_at_once_adopt_once(legacy_url):
