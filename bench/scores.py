@@ -84,6 +84,7 @@ SEED = [
        select l.id, 1, 'outdata' from league l where l.name <> 'Twenty'
        union all select l.id, t.id, 'outdata' from league l, tournament t where l.name = 'Twenty' and t.id > 1""",
     "set session_replication_role = origin",
+    "analyze",  # the rebuild's plan needs the bulk load's statistics
     "select refresh_tournament_rounds(id) from tournament",
     "select rebuild_tournament_tallies(id) from tournament",
     "select refresh_league_pages(array(select id from league))",

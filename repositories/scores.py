@@ -223,16 +223,19 @@ stale_rounds as (  -- stored rounds now after the current one (a match left ende
 ),
 stale_rows as (
     delete from round_standing rs
+     using stale_rounds s
+     where rs.league_tournament_id = s.league_tournament_id and rs.round_id = s.round_id
+    returning 1
+),
+leavers as (  -- only when every round was rewritten (a leave marks them all)
+    delete from round_standing rs
      using target t
-     where rs.league_tournament_id = t.league_tournament_id
-       and ((rs.league_tournament_id, rs.round_id) in (select * from stale_rounds)
-            or (t.rounds_dirty_from = all_rounds()
-                and not exists (select 1 from league_participant lp
-                                 where lp.league_id = t.league_id and lp.user_id = rs.user_id)))
+     where t.rounds_dirty_from = all_rounds() and rs.league_tournament_id = t.league_tournament_id
+       and not exists (select 1 from league_participant lp where lp.league_id = t.league_id and lp.user_id = rs.user_id)
     returning 1
 )
 select (select count(*) from upserted) + (select count(*) from rounds_written) + (select count(*) from stale_rows)
-       as written
+       + (select count(*) from leavers) as written
 """
 
 # Two ticks refreshing one league's standings would each sum what its own snapshot saw, so
@@ -277,10 +280,12 @@ movement as (
                             and rs.round_id in (m.current_round, m.previous_round)
      group by m.league_id, rs.user_id
 ),
+moved_leagues as (  -- the leagues with a tournament past its first round
+    select distinct league_id from movement_rounds where previous_round is not null
+),
 ranked as (
     select sums.*, coalesce(mv.round_points, 0) as round_points,
-           case when exists (select 1 from movement_rounds m
-                              where m.league_id = sums.league_id and m.previous_round is not null) then
+           case when sums.league_id in (select league_id from moved_leagues) then
                rank() over (partition by sums.league_id
                             order by coalesce(mv.previous_points, 0) desc,
                                      coalesce(mv.previous_exact_count, 0) desc)::int

@@ -22,7 +22,8 @@ target as (
      where lt.id = any(%(ids)s)
 ),
 results as (
-    select target.league_tournament_id, p.user_id, p.home_score as p_home, p.away_score as p_away,
+    select target.league_tournament_id, p.user_id, m.round_number, m.round_slug, m.round_prefix,
+           p.home_score as p_home, p.away_score as p_away,
            case when target.scoring_result = 'after_extra_time' then m.home_score
                 else m.home_score_regular end as r_home,
            case when target.scoring_result = 'after_extra_time' then m.away_score
@@ -33,7 +34,7 @@ results as (
       join match m on m.id = p.match_id and m.tournament_id = target.tournament_id and m.status = 'ended'
 ),
 tiers as (
-    select league_tournament_id, user_id,
+    select league_tournament_id, user_id, round_number, round_slug, round_prefix,
            case when r_home is null or r_away is null then 0
                 when p_home = r_home and p_away = r_away then 3
                 when r_home <> r_away and p_home - p_away = r_home - r_away then 2
@@ -153,34 +154,10 @@ select round_number, round_slug, round_prefix, min(start_time) as first_kickoff,
  order by min(start_time), round_number, round_slug, round_prefix
 """
 
-# What each participant's predictions scored in each round: the tier counts of their predictions
-# on the round's ended matches (same tier rule as above, stated again here for the rounds).
-ROUND_COUNTS = """
-with target as (
-    select lt.league_id, lt.tournament_id, t.scoring_result
-      from league_tournament lt join tournament t on t.id = lt.tournament_id
-     where lt.id = %(id)s
-),
-results as (
-    select p.user_id, m.round_number, m.round_slug, m.round_prefix, p.home_score as p_home, p.away_score as p_away,
-           case when target.scoring_result = 'after_extra_time' then m.home_score
-                else m.home_score_regular end as r_home,
-           case when target.scoring_result = 'after_extra_time' then m.away_score
-                else m.away_score_regular end as r_away
-      from target
-      join league_participant lp on lp.league_id = target.league_id
-      join prediction p on p.user_id = lp.user_id
-      join match m on m.id = p.match_id and m.tournament_id = target.tournament_id and m.status = 'ended'
-),
-tiers as (
-    select user_id, round_number, round_slug, round_prefix,
-           case when r_home is null or r_away is null then 0
-                when p_home = r_home and p_away = r_away then 3
-                when r_home <> r_away and p_home - p_away = r_home - r_away then 2
-                when sign(p_home - p_away) = sign(r_home - r_away) then 1
-                else 0 end as tier
-      from results
-)
+# What each participant's predictions scored in each round: the tier counts of their
+# predictions on the round's ended matches.
+ROUND_COUNTS = f"""
+with {_FROM_SCRATCH}
 select user_id, round_number, round_slug, round_prefix,
        count(*) filter (where tier = 3)::int as exact_count,
        count(*) filter (where tier = 2)::int as goal_difference_count,
@@ -247,7 +224,7 @@ def league_tournament_rounds(conn: DictConnection, *, league_tournament_id: int)
     ended = [i for i, r in enumerate(rounds) if r["matches_ended"] > 0]
     counts = {
         (row["user_id"], round_key(row["round_number"], row["round_slug"], row["round_prefix"])): row
-        for row in conn.execute(ROUND_COUNTS, {"id": league_tournament_id})
+        for row in conn.execute(ROUND_COUNTS, {"ids": [league_tournament_id]})
     }
     standings: dict[str, dict[int, dict]] = {}
     winners: dict[str, tuple[int, list[int]]] = {}
