@@ -402,9 +402,11 @@ def recalculate(conn: DictConnection, *, items: list[Claimed]) -> dict[int, int]
     league_ids = sorted({item.league_id for item in items})
     conn.execute(LOCK_LEAGUES, {"league_ids": league_ids})
     ids = [item.id for item in items]
-    rows = conn.execute(RECALCULATE, {"ids": ids}).fetchall()
-    conn.execute(RECALCULATE_ROUNDS, {"ids": ids})
-    conn.execute(REFRESH_LEAGUE_STANDINGS, {"league_ids": league_ids})
+    # Planned for these ids every time (prepare=False): a generic plan, which a prepared
+    # statement turns to after five runs, cannot know how few rows they are and scans tables whole.
+    rows = conn.execute(RECALCULATE, {"ids": ids}, prepare=False).fetchall()
+    conn.execute(RECALCULATE_ROUNDS, {"ids": ids}, prepare=False)
+    conn.execute(REFRESH_LEAGUE_STANDINGS, {"league_ids": league_ids}, prepare=False)
     return {row["league_tournament_id"]: row["participants"] for row in rows}
 
 
