@@ -183,8 +183,8 @@ class _Explaining:
         self.conn = conn
         self.plans: list[str] = []
 
-    def execute(self, query: str, params: dict | None = None):
-        rows = self.conn.execute("explain (analyze, buffers, costs off) " + query, params).fetchall()
+    def execute(self, query: str, params: dict | None = None, **options):
+        rows = self.conn.execute("explain (analyze, buffers, costs off) " + query, params, **options).fetchall()
         first = query.strip().splitlines()[0]
         self.plans.append(f"-- {first}\n" + "\n".join(r["QUERY PLAN"] for r in rows))
         return self.conn.execute("select 1 where false")
