@@ -6,7 +6,8 @@ from database.pool import DictConnection, one_row
 
 LEAGUE_TOURNAMENTS = """
 select id, league_id, tournament_id, participants_scores_status as status from league_tournament
- where %(league_id)s::bigint is null or league_id = %(league_id)s
+ where (%(league_id)s::bigint is null or league_id = %(league_id)s)
+   and (%(tournament_id)s::bigint is null or tournament_id = %(tournament_id)s)
  order by league_id, id
 """
 
@@ -41,8 +42,11 @@ MARK_LEAGUE_TOURNAMENT_OUTDATA = "select mark_league_tournaments_outdata(array[%
 MARK_TOURNAMENT_OUTDATA = "select mark_tournaments_outdata(array[%(tournament_id)s::bigint]) as marked"
 
 
-def league_tournaments(conn: DictConnection, *, league_id: int | None) -> list[dict]:
-    return conn.execute(LEAGUE_TOURNAMENTS, {"league_id": league_id}).fetchall()
+def league_tournaments(
+    conn: DictConnection, *, league_id: int | None = None, tournament_id: int | None = None
+) -> list[dict]:
+    """League tournaments (of a league, of a tournament, or all) with their status."""
+    return conn.execute(LEAGUE_TOURNAMENTS, {"league_id": league_id, "tournament_id": tournament_id}).fetchall()
 
 
 def tournament_ids(conn: DictConnection, *, tournament_id: int | None) -> list[int]:

@@ -91,15 +91,10 @@ def verify(*, pool: Pool, league_id: int | None = None) -> list[dict[str, Any]]:
 def _mark_differing(conn: DictConnection, *, tournament_id: int) -> int:
     """Up-to-date league tournaments of the tournament whose stored rows differ from the
     reference (changed by hand): marked, so the next tick recalculates all their rounds."""
-    rows = [
-        row
-        for row in maintenance_repo.league_tournaments(conn, league_id=None)
-        if row["tournament_id"] == tournament_id and row["status"] == "up-to-date"
-    ]
     return sum(
         maintenance_repo.mark_league_tournament_outdata(conn, league_tournament_id=row["id"])
-        for row in rows
-        if _league_tournament_differences(conn, row)
+        for row in maintenance_repo.league_tournaments(conn, tournament_id=tournament_id)
+        if row["status"] == "up-to-date" and _league_tournament_differences(conn, row)
     )
 
 
