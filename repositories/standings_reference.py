@@ -106,15 +106,18 @@ def league_tournament(conn: DictConnection, *, league_tournament_id: int) -> lis
     return conn.execute(LEAGUE_TOURNAMENT, {"ids": [league_tournament_id]}).fetchall()
 
 
-def league(conn: DictConnection, *, league_id: int) -> list[dict]:
+def league(conn: DictConnection, *, league_id: int, computed: dict[int, dict] | None = None) -> list[dict]:
     """The whole league's rows, with its movement (SPEC §5): the sum of each tournament's current
-    round points, and the rank of the sums of each one's standings after its previous round."""
+    round points, and the rank of the sums of each one's standings after its previous round.
+    `computed`: league_tournament_rounds() already computed in this snapshot, by league tournament."""
     ids = [row["id"] for row in conn.execute(LEAGUE_TOURNAMENT_IDS, {"id": league_id})]
     rows = conn.execute(LEAGUE, {"ids": ids}).fetchall()
     moves = {row["user_id"]: {"round_points": 0, "points": 0, "exact_count": 0} for row in rows}
     any_previous = False
     for league_tournament_id in ids:
-        rounds = league_tournament_rounds(conn, league_tournament_id=league_tournament_id)
+        rounds = (computed or {}).get(league_tournament_id) or league_tournament_rounds(
+            conn, league_tournament_id=league_tournament_id
+        )
         played = [key for key in rounds["order"] if key in rounds["standings"]]
         if not played:
             continue

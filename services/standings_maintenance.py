@@ -23,10 +23,11 @@ def _differences(stored: list[dict], expected: list[dict], where: dict[str, Any]
     ]
 
 
-def _round_differences(conn: DictConnection, row: dict) -> list[dict[str, Any]]:
-    """The stored standings after each round and each round's winners against the reference."""
+def _round_differences(conn: DictConnection, row: dict, computed: dict[int, dict]) -> list[dict[str, Any]]:
+    """The stored standings after each round and each round's winners against the reference
+    (kept in `computed` by league tournament, for the whole league's movement)."""
     stored = reference.stored_league_tournament_rounds(conn, league_tournament_id=row["id"])
-    expected = reference.league_tournament_rounds(conn, league_tournament_id=row["id"])
+    expected = computed[row["id"]] = reference.league_tournament_rounds(conn, league_tournament_id=row["id"])
     where = {"league_id": row["league_id"], "league_tournament_id": row["id"]}
     differences = []
     for key in sorted(stored["standings"].keys() | expected["standings"].keys()):
@@ -49,13 +50,15 @@ def _round_differences(conn: DictConnection, row: dict) -> list[dict[str, Any]]:
     return differences
 
 
-def _league_tournament_differences(conn: DictConnection, row: dict) -> list[dict[str, Any]]:
+def _league_tournament_differences(
+    conn: DictConnection, row: dict, computed: dict[int, dict] | None = None
+) -> list[dict[str, Any]]:
     """One league tournament's stored rows (the season's, then each round's) against the reference."""
     return _differences(
         reference.stored_league_tournament(conn, league_tournament_id=row["id"]),
         reference.league_tournament(conn, league_tournament_id=row["id"]),
         {"league_id": row["league_id"], "league_tournament_id": row["id"]},
-    ) + _round_differences(conn, row)
+    ) + _round_differences(conn, row, {} if computed is None else computed)
 
 
 def verify(*, pool: Pool, league_id: int | None = None) -> list[dict[str, Any]]:
@@ -66,14 +69,15 @@ def verify(*, pool: Pool, league_id: int | None = None) -> list[dict[str, Any]]:
     with pool.connection() as conn, conn.transaction():
         conn.execute("set transaction isolation level repeatable read")  # one snapshot for stored and expected
         rows = maintenance_repo.league_tournaments(conn, league_id=league_id)
+        computed: dict[int, dict] = {}  # each league tournament's rounds from scratch, computed once
         for row in rows:
             if row["status"] == "up-to-date":
-                differences += _league_tournament_differences(conn, row)
+                differences += _league_tournament_differences(conn, row, computed)
         for league in sorted({row["league_id"] for row in rows}):
             if all(row["status"] == "up-to-date" for row in rows if row["league_id"] == league):
                 differences += _differences(
                     reference.stored_league(conn, league_id=league),
-                    reference.league(conn, league_id=league),
+                    reference.league(conn, league_id=league, computed=computed),
                     {"league_id": league, "league_tournament_id": None},
                 )
         differences += [
