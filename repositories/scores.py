@@ -91,10 +91,9 @@ upserted as (
 ),
 removed as (
     delete from participant_score ps
-     using target
-     where ps.league_tournament_id = target.league_tournament_id
-       and not exists (select 1 from league_participant lp
-                        where lp.league_id = target.league_id and lp.user_id = ps.user_id)
+     where ps.league_tournament_id = any(array(select league_tournament_id from target))  -- ids first: an index scan
+       and not exists (select 1 from target t join league_participant lp on lp.league_id = t.league_id
+                        where t.league_tournament_id = ps.league_tournament_id and lp.user_id = ps.user_id)
     returning 1
 )
 select target.league_tournament_id,
@@ -214,8 +213,9 @@ rounds_written as (
 ),
 stale_rounds as (  -- stored rounds now after the current one (a match left ended), or rewritten for nobody
     delete from league_round lr
-     using target t, ordered o
-     where lr.league_tournament_id = t.league_tournament_id and o.round_id = lr.round_id
+     using ordered o
+     where lr.league_tournament_id = any(array(select league_tournament_id from target))  -- ids first: an index scan
+       and o.round_id = lr.round_id
        and (o.current_ordinal is null or o.ordinal > o.current_ordinal
             or ((lr.league_tournament_id, lr.round_id) in (select league_tournament_id, round_id from redo)
                 and (lr.league_tournament_id, lr.round_id) not in (select league_tournament_id, round_id from winners)))
@@ -254,9 +254,12 @@ REFRESH_LEAGUE_STANDINGS = """
 with sums as (
     select lt.league_id, ps.user_id, sum(ps.points)::int as points, sum(ps.exact_count)::int as exact_count,
            sum(ps.goal_difference_count)::int as goal_difference_count, sum(ps.outcome_count)::int as outcome_count
-      from league_tournament lt
-      join participant_score ps on ps.league_tournament_id = lt.id
-     where lt.league_id = any(%(league_ids)s)
+      from participant_score ps
+      join league_tournament lt on lt.id = ps.league_tournament_id
+     -- the ids first, for an index scan: planned from the average league, a join would read the
+     -- whole table for a few small leagues
+     where ps.league_tournament_id = any(array(select id from league_tournament
+                                                where league_id = any(%(league_ids)s)))
      group by lt.league_id, ps.user_id
 ),
 ordered as (
