@@ -769,9 +769,10 @@ CREATE OR REPLACE FUNCTION prediction_rescores()
  LANGUAGE plpgsql
 AS $function$
 declare
+    matches bigint[];
+    one_match boolean;
     ended_tournaments bigint[];
     users bigint[];
-    matches bigint[];
     homes integer[];
     aways integer[];
     signs integer[];
@@ -782,6 +783,43 @@ declare
     d_signs integer[];
     rounds_from timestamptz;
 begin
+    -- Most writes are one prediction before kick-off: this path reads only the matches, with
+    -- the fewest plan nodes; every node costs each write a few microseconds (docs/benchmarks.md).
+    if tg_op = 'INSERT' then
+        matches := array(select match_id from new_rows);
+    elsif tg_op = 'DELETE' then
+        matches := array(select match_id from old_rows);
+    else
+        matches := array(select match_id from old_rows union all select match_id from new_rows);
+    end if;
+    one_match := matches[1] = all(matches);
+    -- lock_predictions(matches, false) written out (a nested plpgsql call costs about 20 us),
+    -- and for one match without its sort.
+    if one_match then
+        perform pg_advisory_xact_lock_shared(720160119, advisory_key(matches[1]));
+    else
+        perform pg_advisory_xact_lock_shared(720160119, key)
+           from (select distinct advisory_key(m) as key from unnest(matches) as m order by 1) as keys;
+    end if;
+    if current_setting('transaction_isolation') <> 'read committed' then
+        -- A snapshot taken before the lock cannot see what it waited for: hold the rows too, so a
+        -- match or tournament changed since fails this write with a serialization error (the app
+        -- retries), never counts it wrongly.
+        perform from match where id = any(matches) order by id for share;
+        perform from tournament where id in (select tournament_id from match where id = any(matches)) order by id
+            for share;
+    end if;
+    -- For one match a scalar statement, planned once; `id = any(matches)` would be planned again
+    -- on every call, and with a LIMIT its generic plan scans the whole match table.
+    if one_match then
+        ended_tournaments := array(select tournament_id from match where id = matches[1] and status = 'ended');
+    else
+        ended_tournaments := array(select distinct tournament_id from match
+                                    where id = any(matches) and status = 'ended');
+    end if;
+    if cardinality(ended_tournaments) = 0 then
+        return null;  -- most writes: predictions before kick-off
+    end if;
     if tg_op = 'INSERT' then
         select array_agg(user_id), array_agg(match_id), array_agg(home_score), array_agg(away_score), array_agg(1)
           into users, matches, homes, aways, signs from new_rows;
@@ -795,23 +833,6 @@ begin
                 union all
                 select user_id, match_id, home_score, away_score, 1 from new_rows) as both_sides;
     end if;
-    -- lock_predictions(matches, false) written out: a nested plpgsql call costs every write
-    -- on an open match about 20 us (docs/benchmarks.md).
-    perform pg_advisory_xact_lock_shared(720160119, key)
-       from (select distinct advisory_key(m) as key from unnest(matches) as m order by 1) as keys;
-    if current_setting('transaction_isolation') <> 'read committed' then
-        -- A snapshot taken before the lock cannot see what it waited for: hold the rows too, so a
-        -- match or tournament changed since fails this write with a serialization error (the app
-        -- retries), never counts it wrongly.
-        perform from match where id = any(matches) order by id for share;
-        perform from tournament where id in (select tournament_id from match where id = any(matches)) order by id
-            for share;
-    end if;
-    perform from match where id = any(matches) and status = 'ended' limit 1;
-    if not found then
-        return null;  -- most writes: predictions before kick-off
-    end if;
-    ended_tournaments := array(select distinct tournament_id from match where id = any(matches) and status = 'ended');
     perform lock_tallies(ended_tournaments, false);
     select array_agg(m.tournament_id), array_agg(r.id), array_agg(p.user_id),
            array_agg(scored_tier(t.scoring_result, p.home_score, p.away_score, m.home_score, m.away_score,
