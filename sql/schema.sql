@@ -1091,7 +1091,9 @@ CREATE OR REPLACE FUNCTION round_key(round_number integer, round_slug text, roun
  LANGUAGE sql
  IMMUTABLE PARALLEL SAFE
 AS $function$
-    select concat(round_prefix || '~', 'r', round_number, '-' || round_slug)
+    -- || and not concat(), which is only stable: an immutable function over it is never inlined
+    -- and costs every row a function call.
+    select coalesce(round_prefix || '~', '') || 'r' || coalesce(round_number::text, '') || coalesce('-' || round_slug, '')
 $function$;
 
 CREATE OR REPLACE FUNCTION rounds_body(p_league_id bigint, p_tournament_id bigint)
@@ -1233,14 +1235,14 @@ begin
     end if;
     with page as (
         (select rs.rank, rs.user_id, rs.points, rs.exact_count, rs.goal_difference_count, rs.outcome_count,
-                rs.position
+                rs.position, case when points_round is null then 0 else rs.round_points end as round_points
            from round_standing rs
           where source is not null and rs.league_tournament_id = owner and rs.round_id = source
             and rs.position > p_offset
           order by rs.position limit p_limit)
         union all
         (select ps.rank, ps.user_id, ps.points, ps.exact_count, ps.goal_difference_count, ps.outcome_count,
-                ps.position
+                ps.position, 0
            from participant_score ps
           where source is null and ps.league_tournament_id = owner and ps.position > p_offset
           order by ps.position limit p_limit)
@@ -1248,15 +1250,16 @@ begin
     select standings_json(p_league_id, p_tournament_id, statuses, total, (
                select json_agg(standings_row_json(page.rank, page.user_id, u.name, page.points, page.exact_count,
                                                   page.goal_difference_count, page.outcome_count,
-                                                  coalesce(own.round_points, 0),
-                                                  case when previous_is_shown then page.rank else before.rank end)
+                                                  page.round_points,
+                                                  case when previous_is_shown then page.rank else (
+                                                      -- a lookup a row: a generic plan would hash the round whole
+                                                      select before.rank from round_standing before
+                                                       where before.league_tournament_id = owner
+                                                         and before.round_id = previous_round
+                                                         and before.user_id = page.user_id) end)
                                order by page.position)
                  from page
-                 join app_user u on u.id = page.user_id
-                 left join round_standing own on own.league_tournament_id = owner and own.round_id = points_round
-                                             and own.user_id = page.user_id
-                 left join round_standing before on before.league_tournament_id = owner
-                                                and before.round_id = previous_round and before.user_id = page.user_id))
+                 join app_user u on u.id = page.user_id))
       into body;
     return body;
 end;

@@ -45,7 +45,9 @@ $$;
 -- "r28-semifinals", "Qualification~r1".
 create or replace function round_key(round_number integer, round_slug text, round_prefix text)
 returns text language sql immutable parallel safe as $$
-    select concat(round_prefix || '~', 'r', round_number, '-' || round_slug)
+    -- || and not concat(), which is only stable: an immutable function over it is never inlined
+    -- and costs every row a function call.
+    select coalesce(round_prefix || '~', '') || 'r' || coalesce(round_number::text, '') || coalesce('-' || round_slug, '')
 $$;
 
 -- SPEC §7.8: the rounds_dirty_from of a change that touches every round of a league tournament
