@@ -132,6 +132,41 @@ def test_the_polling_queries_can_be_served_by_their_indexes(db):
         assert index in plan
 
 
+def match_scans(db) -> int:
+    """Sequential scans of `match` so far, this session's included (its pending counts flushed)."""
+    db.execute("select pg_stat_force_next_flush()")
+    db.execute("select pg_stat_clear_snapshot()")
+    return db.execute("select seq_scan from pg_stat_user_tables where relname = 'match'").fetchone()["seq_scan"]
+
+
+def test_a_prediction_before_kick_off_finds_its_match_by_index_however_often_it_runs(db):
+    """The app's commonest write: its trigger's plans turn generic after five calls, and a generic
+    plan must not read the season's matches to learn that an open one has not ended (a season of
+    380 ended matches and a round of 20 to come, as in `bench adoption`)."""
+    tournament = insert(db, "tournament", name="T", sofascore_unique_tournament_id=1, sofascore_season_id=1)
+    db.execute(
+        """insert into match (tournament_id, sofascore_event_id, round_number, home_team, away_team, start_time,
+                              status, home_score, away_score, home_score_regular, away_score_regular)
+           select %(t)s, i, 1 + (i - 1) / 10, 'H', 'A', timestamptz '2026-01-01' + (i / 10) * interval '1 day',
+                  case when i <= 380 then 'ended' else 'open' end,
+                  case when i <= 380 then 1 end, case when i <= 380 then 0 end,
+                  case when i <= 380 then 1 end, case when i <= 380 then 0 end
+             from generate_series(1, 400) i""",
+        {"t": tournament["id"]},
+    )
+    open_match = db.execute("select min(id) as id from match where status = 'open'").fetchone()["id"]
+    users = [insert(db, "app_user", name=f"user {i}")["id"] for i in range(12)]
+    db.execute("analyze match")
+    before = match_scans(db)
+    for user in users:  # one autocommit statement each, as the app writes
+        db.execute(
+            "insert into prediction (user_id, match_id, home_score, away_score) values (%s, %s, 1, 0)",
+            (user, open_match),
+        )
+        db.execute("update prediction set home_score = 2 where user_id = %s and match_id = %s", (user, open_match))
+    assert match_scans(db) == before
+
+
 def migrate_cli(url: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "DATABASE_URL": url}
     return subprocess.run(
