@@ -280,7 +280,7 @@ movement as (
            sum(rs.exact_count) filter (where rs.round_id = m.previous_round)::int as previous_exact_count
       from movement_rounds m
       join round_standing rs on rs.league_tournament_id = m.league_tournament_id
-                            and rs.round_id in (m.current_round, m.previous_round)
+                            and rs.round_id = any(array[m.current_round, m.previous_round])  -- an index cond
      group by m.league_id, rs.user_id
 ),
 moved_leagues as (  -- the leagues with a tournament past its first round
